@@ -1,0 +1,84 @@
+# tcplab — the Stevens TCP lab as a harness: build, test, scenarios, grading.
+# Knobs (override on the command line: make CC=clang CFLAGS='-O0 -g').
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
+LDFLAGS ?=
+BIN = bin
+OBJ = build
+SLEEP ?= 10
+
+# Each area of the code describes its programs and unit tests in src/*.mk:
+#   PROGS += name      name_OBJS = a.o b.o      name_LIBS = -lpcap
+#   UNITS += test_x    test_x_OBJS = tests/test_x.o x.o
+PROGS =
+UNITS =
+include src/*.mk
+
+BINS      = $(addprefix $(BIN)/,$(PROGS))
+UNIT_BINS = $(addprefix $(OBJ)/tests/,$(UNITS))
+
+all: deps $(BINS)
+
+define link_rule
+$(2)/$(1): $$(addprefix $(OBJ)/,$$($(1)_OBJS))
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call link_rule,$(p),$(BIN))))
+$(foreach u,$(UNITS),$(eval $(call link_rule,$(u),$(OBJ)/tests)))
+
+$(OBJ)/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# Debian packages: installed when root, else the apt-get line is printed.
+deps: $(OBJ)/.deps-ok
+$(OBJ)/.deps-ok: src/deps.sh
+	@sh src/deps.sh build test
+	@mkdir -p $(OBJ) && touch $@
+
+test: all $(UNIT_BINS)
+	@bash bats/run.sh
+
+asan:
+	$(MAKE) clean
+	$(MAKE) CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer' \
+	        LDFLAGS='-fsanitize=address,undefined' test
+
+bench: all
+	@sh src/deps.sh bench
+	@bash scenarios/bench.sh
+
+scenario-sequential scenario-concurrent scenario-active-close: all
+	@SLEEP=$(SLEEP) bash scenarios/run.sh $(@:scenario-%=%)
+
+scenarios: all
+	@SLEEP=$(SLEEP) bash scenarios/run.sh sequential concurrent active-close
+
+grade: all
+	@bash scenarios/grade.sh $(if $(OUT),--out '$(OUT)') \
+	  $(if $(CLIENT),--client '$(CLIENT)') --server '$(SERVER)'
+
+grade-all: all
+	@bash scenarios/grade-all.sh $(if $(OUT),--out '$(OUT)') '$(SUBMISSIONS)'
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin
+	cp $(BINS) $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(PROGS))
+
+clean:
+	rm -rf $(BIN) $(OBJ)
+
+.PHONY: all deps test asan bench scenarios scenario-sequential \
+        scenario-concurrent scenario-active-close grade grade-all \
+        install uninstall clean

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The test runner behind `make test`: C unit tests, then every bats file
+# (several files at once, JOBS of them, each bounded by FILE_TIMEOUT
+# seconds), all speaking TAP. It ends with one line "N passed, M failed"
+# and exits non-zero when anything failed.
+#   ONLY=regex   run only the bats files whose name matches
+set -u
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-4}
+FILE_TIMEOUT=${FILE_TIMEOUT:-900}
+out=$(mktemp -d "${TMPDIR:-/tmp}/tcplab-test.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+
+for u in build/tests/*; do
+	[ -x "$u" ] || continue
+	echo "# unit: ${u##*/}"
+	timeout 120 "$u" >"$out/unit.${u##*/}.tap" 2>&1
+	rc=$?
+	cat "$out/unit.${u##*/}.tap"
+	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$out/unit.${u##*/}.tap"; then
+		echo "not ok - ${u##*/} exited $rc" | tee -a "$out/unit.${u##*/}.tap"
+	fi
+done
+
+files=()
+for f in bats/*.bats; do
+	[ -e "$f" ] || continue
+	[[ -n ${ONLY:-} && ! $f =~ ${ONLY} ]] && continue
+	files+=("$f")
+done
+
+run_file() {	# file log
+	timeout -k 10 "$FILE_TIMEOUT" bats --tap "$1" </dev/null >"$2" 2>&1 3>&-
+	local rc=$?
+	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$2"; then
+		echo "not ok - $1 exited $rc (timeout or setup failure)" >>"$2"
+	fi
+}
+
+i=0
+for f in "${files[@]}"; do
+	log="$out/bats.$(printf %03d $i).${f##*/}.tap"
+	run_file "$f" "$log" &
+	i=$((i + 1))
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+done
+wait
+
+for log in "$out"/bats.*.tap; do
+	[ -e "$log" ] || continue
+	name=${log##*/}; name=${name#bats.???.}; name=${name%.tap}
+	echo "# bats: $name"
+	cat "$log"
+done
+
+cat "$out"/*.tap 2>/dev/null | awk '
+	/^ok / { if ($0 ~ /# [Ss][Kk][Ii][Pp]/) s++; else p++ }
+	/^not ok / { f++ }
+	END {
+		line = sprintf("%d passed, %d failed", p, f)
+		if (s) line = line sprintf(", %d skipped", s)
+		print line
+		exit (f > 0 || p == 0)
+	}'
