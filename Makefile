@@ -14,12 +14,15 @@ SLEEP ?= 10
 
 # Each area of the code describes its programs and unit tests in src/*.mk:
 #   PROGS += name      name_OBJS = a.o b.o      name_LIBS = -lpcap
+#   TOOLS += name      (built into bin/ like PROGS, but not installed:
+#                       helpers for tests, fixtures and benchmarks)
 #   UNITS += test_x    test_x_OBJS = tests/test_x.o x.o
 PROGS =
+TOOLS =
 UNITS =
-include src/*.mk
+include $(wildcard src/*.mk)
 
-BINS      = $(addprefix $(BIN)/,$(PROGS))
+BINS      = $(addprefix $(BIN)/,$(PROGS) $(TOOLS))
 UNIT_BINS = $(addprefix $(OBJ)/tests/,$(UNITS))
 
 all: deps $(BINS)
@@ -29,7 +32,7 @@ $(2)/$(1): $$(addprefix $(OBJ)/,$$($(1)_OBJS))
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $$(LDLIBS)
 endef
-$(foreach p,$(PROGS),$(eval $(call link_rule,$(p),$(BIN))))
+$(foreach p,$(PROGS) $(TOOLS),$(eval $(call link_rule,$(p),$(BIN))))
 $(foreach u,$(UNITS),$(eval $(call link_rule,$(u),$(OBJ)/tests)))
 
 $(OBJ)/%.o: src/%.c
@@ -71,7 +74,7 @@ grade-all: all
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin
-	cp $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	cp $(addprefix $(BIN)/,$(PROGS)) $(DESTDIR)$(PREFIX)/bin/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(PROGS))
