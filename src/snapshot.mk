@@ -1,0 +1,1 @@
+tcpobserve_OBJS += snapshot.o
