@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# daytime.sh sequential|concurrent — the daytime lab run by a machine.
+#   sequential: daytimed -m iterative -s SLEEP, two telnet clients at once;
+#   concurrent: daytimed -m fork -s SLEEP, the same two clients.
+# It captures the traffic (tcpobserve -i lo -w), takes kernel snapshots at
+# the lab's four moments — (a) both clients connected, (b) after the first
+# close, (c) after the second close, (d) after the TIME_WAITs expire — and
+# the server's process tree, then writes OUT_DIR/captures/<name>.pcap and
+# OUT_DIR/report/<name>.json and prints the account (render.sh).
+# Environment: SLEEP (default 10), OUT_DIR (default the repo top),
+# NO_RENDER=1 (write the files, print nothing but progress), TW_WAIT (how
+# long to wait for the TIME_WAITs to expire, default 75 s).
+set -u
+. "$(dirname "$0")/lib.sh"
+
+scenario=${1:-}
+case $scenario in
+sequential) mode=iterative ;;
+concurrent) mode=fork ;;
+*) echo "usage: daytime.sh sequential|concurrent" >&2; exit 2 ;;
+esac
+SLEEP=${SLEEP:-10}
+[[ $SLEEP =~ ^[0-9]+$ ]] || { echo "daytime.sh: SLEEP: not a whole number of seconds: $SLEEP" >&2; exit 2; }
+OUT=${OUT_DIR:-$SC_TOP}
+pcap=$OUT/captures/$scenario.pcap
+report=$OUT/report/$scenario.json
+mkdir -p "$OUT/captures" "$OUT/report" || exit 1
+[ -x "$SC_BIN/daytimed" ] || { echo "daytime.sh: $SC_BIN/daytimed: not built (run make)" >&2; exit 1; }
+
+sc_init "$scenario"
+sc_ns_setup || sc_die "cannot create a network namespace"
+sc_say "daytimed -m $mode -s $SLEEP${SC_NS:+ in namespace $SC_NS}"
+sc_server_start "$SC_BIN/daytimed" -m "$mode" -s "$SLEEP" -p 0 || sc_die "daytimed did not start"
+P=$SC_PORT
+sc_observe_start "$pcap" "$SC_TMP/observer.json" tcp port "$P"
+started=$EPOCHREALTIME
+
+# Two telnet clients within a fraction of a second; the second starts once
+# the first is connected, so client1 is always the first connection.
+sc_client_start client1 telnet "$SC_HOST" "$P"
+sc_wait_line "$SC_TMP/client1.out" '	Connected to ' 10 >/dev/null || sc_die "client 1 could not connect"
+sc_client_start client2 telnet "$SC_HOST" "$P"
+
+ctime='	[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}$'
+closed='	Connection closed by foreign host'
+transient='([.sockets[].state] - ["LISTEN", "ESTABLISHED", "TIME_WAIT"] | length == 0)'
+
+# moment: ID LABEL SNAPSHOT-JSON — one moment of the lab, with the tree.
+moment() {
+	jq -c --arg id "$1" --arg lbl "$2" --argjson tree "$(sc_ptree "$SC_SERVER_PID")" \
+		'{id: $id, "label": $lbl, time: .time, snapshot: ., process_tree: $tree}' \
+		<<<"$3" >>"$SC_TMP/moments.json"
+}
+
+# settled SINCE: the kernel has had 0.3 s since the epoch SINCE and no
+# socket is half-way through a close (the moment is not blurred).
+settled() {
+	printf '(.time >= %s + 0.3) and %s' "$1" "$transient"
+}
+
+# (a) both clients connected; the server serves what it can: the iterative
+# server the first client only (the second waits in the backlog), the fork
+# server both. Wait for the daytime line(s), then for both connections.
+sc_wait_line "$SC_TMP/client1.out" "$ctime" 15 >/dev/null || sc_die "client 1 got no daytime line"
+[ "$mode" = fork ] && { sc_wait_line "$SC_TMP/client2.out" "$ctime" 15 >/dev/null || sc_die "client 2 got no daytime line"; }
+snap=$(sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 4) and $transient" 10) ||
+	sc_say "moment (a): expected 4 ESTABLISHED sockets, going on"
+moment a "both clients connected" "$snap"
+sc_say "(a) both clients connected"
+
+# (b) after the first close, (c) after the second one.
+line=$(sc_wait_line "$SC_TMP/client1.out" "$closed" $((SLEEP + 20))) || sc_die "client 1 was never closed"
+snap=$(sc_wait_snapshot "$(settled "${line%%	*}")" 10) || sc_say "moment (b): not settled, going on"
+moment b "after the first close" "$snap"
+sc_say "(b) first close"
+line=$(sc_wait_line "$SC_TMP/client2.out" "$closed" $((2 * SLEEP + 20))) || sc_die "client 2 was never closed"
+snap=$(sc_wait_snapshot "$(settled "${line%%	*}")" 10) || sc_say "moment (c): not settled, going on"
+moment c "after the second close" "$snap"
+sc_say "(c) second close; waiting for the TIME_WAITs to expire (about 60 s)"
+
+# (d) the TIME_WAITs expire after 60 s (Linux): only LISTEN remains.
+snap=$(SC_POLL=0.5 sc_wait_snapshot '[.sockets[] | select(.state != "LISTEN")] | length == 0' "${TW_WAIT:-75}") ||
+	sc_say "moment (d): sockets other than LISTEN remain after ${TW_WAIT:-75} s"
+moment d "TIME_WAITs expired" "$snap"
+sc_say "(d) after the TIME_WAITs"
+
+sc_observe_stop
+kill -INT "$SC_SERVER_PID" 2>/dev/null
+sc_wait_exit "$SC_SERVER_PID" 5 || sc_say "daytimed did not exit on SIGINT"
+
+for c in client1 client2; do sc_client_json "$c"; done >"$SC_TMP/clients.json"
+jq -Rn --argjson pid "$SC_SERVER_PID" '{pid: $pid, stdout: [inputs]}' <"$SC_TMP/server.out" >"$SC_TMP/server1.json"
+jq -Rn '[inputs]' <"$SC_TMP/server.err" |
+	jq -c --slurpfile s "$SC_TMP/server1.json" '$s[0] + {stderr: ., log: .}' >"$SC_TMP/server.json"
+[ "$SC_CAPTURE" = 1 ] && [ -s "$SC_TMP/observer.json" ] || : >"$SC_TMP/observer.json"
+
+params=$(jq -n --arg scenario "$scenario" --arg mode "$mode" --argjson sleep "$SLEEP" \
+	--argjson port "$P" --arg host "$SC_HOST" --arg ns "$SC_NS" --argjson started "$started" \
+	--argjson pid "$SC_SERVER_PID" --argjson cap "$SC_CAPTURE" --arg pcap "$pcap" '
+	{scenario: $scenario, kind: "daytime", mode: $mode, sleep: $sleep,
+	 server: "daytimed -m \($mode) -s \($sleep) -p 0", server_pid: $pid,
+	 clients: 2, client: "telnet \($host) \($port)", host: $host, port: $port,
+	 namespace: (if $ns == "" then null else $ns end), started: $started,
+	 capture: (if $cap == 1 then $pcap else null end)}')
+jq -n --argjson params "$params" --slurpfile obs "$SC_TMP/observer.json" \
+	--slurpfile clients "$SC_TMP/clients.json" --slurpfile moments "$SC_TMP/moments.json" \
+	--slurpfile srv "$SC_TMP/server.json" \
+	-f "$(dirname "$0")/report.jq" >"$report.tmp" && mv "$report.tmp" "$report" ||
+	sc_die "could not write $report"
+[ "$SC_CAPTURE" = 1 ] || rm -f "$pcap"
+sc_say "wrote $report$([ "$SC_CAPTURE" = 1 ] && echo " and $pcap")"
+[ "${NO_RENDER:-0}" = 1 ] || bash "$(dirname "$0")/render.sh" "$report"
