@@ -43,45 +43,30 @@ sc_client_start client2 telnet "$SC_HOST" "$P"
 
 ctime='	[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}$'
 closed='	Connection closed by foreign host'
-transient='([.sockets[].state] - ["LISTEN", "ESTABLISHED", "TIME_WAIT"] | length == 0)'
-
-# moment: ID LABEL SNAPSHOT-JSON — one moment of the lab, with the tree.
-moment() {
-	jq -c --arg id "$1" --arg lbl "$2" --argjson tree "$(sc_ptree "$SC_SERVER_PID")" \
-		'{id: $id, "label": $lbl, time: .time, snapshot: ., process_tree: $tree}' \
-		<<<"$3" >>"$SC_TMP/moments.json"
-}
-
-# settled SINCE: the kernel has had 0.3 s since the epoch SINCE and no
-# socket is half-way through a close (the moment is not blurred).
-settled() {
-	printf '(.time >= %s + 0.3) and %s' "$1" "$transient"
-}
-
 # (a) both clients connected; the server serves what it can: the iterative
 # server the first client only (the second waits in the backlog), the fork
 # server both. Wait for the daytime line(s), then for both connections.
 sc_wait_line "$SC_TMP/client1.out" "$ctime" 15 >/dev/null || sc_die "client 1 got no daytime line"
 [ "$mode" = fork ] && { sc_wait_line "$SC_TMP/client2.out" "$ctime" 15 >/dev/null || sc_die "client 2 got no daytime line"; }
-snap=$(sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 4) and $transient" 10) ||
+snap=$(sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 4) and $SC_STABLE" 10) ||
 	sc_say "moment (a): expected 4 ESTABLISHED sockets, going on"
-moment a "both clients connected" "$snap"
+sc_moment a "both clients connected" "$snap"
 sc_say "(a) both clients connected"
 
 # (b) after the first close, (c) after the second one.
 line=$(sc_wait_line "$SC_TMP/client1.out" "$closed" $((SLEEP + 20))) || sc_die "client 1 was never closed"
-snap=$(sc_wait_snapshot "$(settled "${line%%	*}")" 10) || sc_say "moment (b): not settled, going on"
-moment b "after the first close" "$snap"
+snap=$(sc_wait_snapshot "$(sc_settled "${line%%	*}")" 10) || sc_say "moment (b): not settled, going on"
+sc_moment b "after the first close" "$snap"
 sc_say "(b) first close"
 line=$(sc_wait_line "$SC_TMP/client2.out" "$closed" $((2 * SLEEP + 20))) || sc_die "client 2 was never closed"
-snap=$(sc_wait_snapshot "$(settled "${line%%	*}")" 10) || sc_say "moment (c): not settled, going on"
-moment c "after the second close" "$snap"
+snap=$(sc_wait_snapshot "$(sc_settled "${line%%	*}")" 10) || sc_say "moment (c): not settled, going on"
+sc_moment c "after the second close" "$snap"
 sc_say "(c) second close; waiting for the TIME_WAITs to expire (about 60 s)"
 
 # (d) the TIME_WAITs expire after 60 s (Linux): only LISTEN remains.
 snap=$(SC_POLL=0.5 sc_wait_snapshot '[.sockets[] | select(.state != "LISTEN")] | length == 0' "${TW_WAIT:-75}") ||
 	sc_say "moment (d): sockets other than LISTEN remain after ${TW_WAIT:-75} s"
-moment d "TIME_WAITs expired" "$snap"
+sc_moment d "TIME_WAITs expired" "$snap"
 sc_say "(d) after the TIME_WAITs"
 
 sc_observe_stop
@@ -89,9 +74,7 @@ kill -INT "$SC_SERVER_PID" 2>/dev/null
 sc_wait_exit "$SC_SERVER_PID" 5 || sc_say "daytimed did not exit on SIGINT"
 
 for c in client1 client2; do sc_client_json "$c"; done >"$SC_TMP/clients.json"
-jq -Rn --argjson pid "$SC_SERVER_PID" '{pid: $pid, stdout: [inputs]}' <"$SC_TMP/server.out" >"$SC_TMP/server1.json"
-jq -Rn '[inputs]' <"$SC_TMP/server.err" |
-	jq -c --slurpfile s "$SC_TMP/server1.json" '$s[0] + {stderr: ., log: .}' >"$SC_TMP/server.json"
+sc_server_json >"$SC_TMP/server.json"
 [ "$SC_CAPTURE" = 1 ] && [ -s "$SC_TMP/observer.json" ] || : >"$SC_TMP/observer.json"
 
 params=$(jq -n --arg scenario "$scenario" --arg mode "$mode" --argjson sleep "$SLEEP" \

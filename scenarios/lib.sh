@@ -292,6 +292,48 @@ sc_wait_snapshot() {
 	done
 }
 
+# SC_STABLE: a jq condition over a snapshot: no socket is half-way through a
+# handshake or a close (only LISTEN, ESTABLISHED, TIME_WAIT).
+SC_STABLE='([.sockets[].state] - ["LISTEN", "ESTABLISHED", "TIME_WAIT"] | length == 0)'
+
+# sc_settled SINCE [DELAY]: a jq condition over a snapshot: taken at least
+# DELAY (default 0.3) s after the epoch time SINCE, and SC_STABLE. Used to
+# take "after the close" snapshots that are not blurred by the close itself.
+sc_settled() {
+	printf '(.time >= %s + %s) and %s' "$1" "${2:-0.3}" "$SC_STABLE"
+}
+
+# sc_moment ID LABEL SNAPSHOT: record one moment of the lab — the snapshot
+# JSON, its time and the server's process tree now — as one line of
+# $SC_TMP/moments.json ({id, label, time, snapshot, process_tree}).
+sc_moment() {
+	jq -c --arg id "$1" --arg lbl "$2" --argjson tree "$(sc_ptree "$SC_SERVER_PID")" \
+		'{id: $id, "label": $lbl, time: .time, snapshot: ., process_tree: $tree}' \
+		<<<"$3" >>"$SC_TMP/moments.json"
+}
+
+# sc_wait_children N TIMEOUT [PID]: wait until PID (default the server) has
+# exactly N descendant processes; 1 on timeout.
+sc_wait_children() {
+	local n=$1 deadline root=${3:-$SC_SERVER_PID}
+	deadline=$(sc_deadline "$2")
+	until [ "$(sc_ptree "$root" | jq '.processes | length - 1')" -eq "$n" ]; do
+		sc_past "$deadline" && return 1
+		sleep 0.1
+	done
+}
+
+# sc_server_json [LOGFILE]: the server as JSON on stdout: {pid, stdout,
+# stderr, log} (lines; log = LOGFILE's lines, or stderr's without one).
+sc_server_json() {
+	local log=${1:-$SC_TMP/server.err}
+	jq -n --argjson pid "$SC_SERVER_PID" \
+		--rawfile out "$SC_TMP/server.out" --rawfile err "$SC_TMP/server.err" \
+		--rawfile log "$log" '
+		def lines: split("\n") | map(select(length > 0));
+		{pid: $pid, stdout: ($out | lines), stderr: ($err | lines), log: ($log | lines)}'
+}
+
 # sc_ptree PID: the process tree under PID as JSON: {"root": PID, "text":
 # `pstree -p` output, "processes": [{pid, ppid, stat, comm, args}]} with
 # PID first and its descendants after, in pid order.

@@ -49,7 +49,7 @@ jq -r --argjson width "$width" '
 		   elif .timer and .timer.kind == "timewait" then "\(.timer.left | floor)s"
 		   elif (.procs | length) > 0 then "p\(.procs[0].pid)" else "" end);
 	  def col($id; $m): ["(\($id)) t=\($m.t * 1000 | round / 1000) \($m["label"])"[0:34]]
-		+ [$m.snapshot.sockets | sort_by(.local.port != $P, .state, .local.port)[] | sock];
+		+ [$m.snapshot.sockets | sort_by(.local.port != $P, .state != "LISTEN", .remote.port, .local.port)[] | sock];
 	[.moments | to_entries[] | col(.key; .value)] as $cols
 	| (if $width >= 140 then [$cols] else [$cols[0:2], $cols[2:4]] end)[]
 	| . as $row

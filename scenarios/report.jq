@@ -65,6 +65,10 @@ def ep($e): "\($e.addr):\($e.port)";
                                elif ($ktw | length) == 1 then $ktw[0] else "both" end)}
   ] as $vc
 
+# the kernel's TIME_WAIT sockets after the closes: whose side each is
+| [$sc[] | select(.state == "TIME_WAIT")
+   | {local: ep(.local), remote: ep(.remote), left: .timer.left,
+      side: (if .local.port == $P then "server" else "client" end)}] as $ktws
 | def same(f): ([$vc[] | f] | unique) as $u
     | if ($u | length) == 1 then $u[0] elif ($u | length) == 0 then null else "mixed" end;
   def daytime_verdict:
@@ -84,6 +88,7 @@ def ep($e): "\($e.addr):\($e.port)";
        active_closer: same(.active_closer),
        time_wait_side: same(.time_wait_side),
        kernel_time_wait_side: same(.kernel_time_wait_side),
+       kernel_time_wait: $ktws,
        connections: $vc};
   def active_close_verdict:
     ($sa | map(select(.state == "LISTEN"))[0]) as $la

@@ -39,6 +39,11 @@ def ok($b): if $b then "yes" else "NO" end;
        + "; TIME_WAIT on the \(.time_wait_side // "?") side (wire)"
        + (if .kernel_time_wait_side then ", on the \(.kernel_time_wait_side) side (kernel)" else "" end)
        + "\n      evidence: \(.first_fin.evidence // "-"), .connections[\(.index)].time_wait, .moments.c.snapshot")
+    , (if ($v.connections | length) == 0 and ($v.kernel_time_wait | length) > 0 then
+       "  - the kernel holds TIME_WAIT on the " + ([$v.kernel_time_wait[].side] | unique | join(" and ")) + " side: "
+       + ([$v.kernel_time_wait[] | "\(.local) <- \(.remote)"] | join(", "))
+       + "\n      evidence: .moments.c.snapshot, .verdict.kernel_time_wait"
+     else empty end)
   else
     ($v.connections[0] // null) as $c
     | (if $c and $c.first_fin then
