@@ -1,0 +1,203 @@
+#!/usr/bin/env bats
+# Golden tests of `tcpobserve -r`: every capture in bats/fixtures (made by
+# bats/fixtures/make-fixtures.sh, see /work/notes/fixtures-readme.md) must
+# give exactly its expected report NAME.json, must agree with what the
+# kernel itself recorded during the capture (NAME.trace, tracefs
+# sock/inet_sock_set_state), and shows the facts spelled out below.
+
+setup() {
+	load test_helper
+	load fixtures_helper
+}
+
+SITUATIONS="server-close client-close backlog half-close refused abort fin-data
+	many tuple-reuse ipv6 crossing-fins lost-fin lost-final-ack"
+
+# golden NAME: the normalised report equals NAME.json and agrees with NAME.trace.
+golden() {
+	observe "$FIXTURES/$1.pcap"
+	run diff <(jq -S . "$FIXTURES/$1.json") "$OUT"
+	assert_success
+	run bash "$FIXTURES/check-trace.sh" "$FIXTURES/$1.trace" "$OUT"
+	assert_success
+	assert_output --partial "agree:"
+}
+
+# closing NAME CLOSER TW_SIDE RST CONN_STATE HISTORY: connection 1's summary.
+closing() {
+	assert_equal "$(cfield 1 .partial)" false
+	assert_equal "$(cfield 1 .active_closer)" "$1"
+	assert_equal "$(cfield 1 .time_wait_side)" "$2"
+	assert_equal "$(cfield 1 .rst)" "$3"
+	assert_equal "$(cfield 1 .conn_state)" "\"$4\""
+	assert_equal "$(cfield 1 .history)" "\"$5\""
+}
+
+ACTIVE="ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT"
+PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
+
+@test "every fixture has its capture, kernel trace, ss snapshots and expected report, all small" {
+	local n total=0
+	for n in $SITUATIONS; do
+		for ext in pcap trace ss json; do
+			[ -s "$FIXTURES/$n.$ext" ] || fail "missing $n.$ext"
+		done
+		[ "$(stat -c %s "$FIXTURES/$n.pcap")" -lt 100000 ] || fail "$n.pcap too big"
+		total=$((total + $(stat -c %s "$FIXTURES/$n.pcap")))
+	done
+	[ "$total" -lt 2000000 ]
+}
+
+@test "the expected reports themselves agree with the kernel traces" {
+	local n
+	for n in $SITUATIONS; do
+		run bash "$FIXTURES/check-trace.sh" "$FIXTURES/$n.trace" "$FIXTURES/$n.json"
+		assert_success
+	done
+}
+
+@test "the trace checker catches a report that disagrees with the kernel" {
+	jq '.connections[0].states.client[-1].state = "CLOSED"' \
+		"$FIXTURES/client-close.json" >"$BATS_TEST_TMPDIR/bad.json"
+	run bash "$FIXTURES/check-trace.sh" "$FIXTURES/client-close.trace" "$BATS_TEST_TMPDIR/bad.json"
+	assert_failure
+	assert_output --partial "DISAGREE"
+}
+
+@test "server-close: the daytime server closes first and ends in TIME_WAIT for 60 s" {
+	golden server-close
+	assert_equal "$(nconn)" 1
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT $PASSIVE"
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD $ACTIVE"
+	closing '"server"' '"server"' false SF ShAdfFa
+	assert_equal "$(cfield 1 '.bytes.server')" 26
+	assert_equal "$(cfield 1 '.time_wait | map(.until - .since | . * 1000 | round) | join(" ")')" '"60000"'
+	assert_equal "$(cfield 1 '.time_wait[0].side')" '"server"'
+}
+
+@test "client-close: telnet closes first: client TIME_WAIT, server CLOSE_WAIT for 1.5 s" {
+	golden client-close
+	assert_equal "$(nconn)" 1
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT $ACTIVE"
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD $PASSIVE"
+	closing '"client"' '"client"' false SF ShAdFaf
+	# daytimed -s 2 sat in CLOSE_WAIT until its sleep ended
+	run cfield 1 '.states.server | (map(select(.state == "LAST_ACK"))[0].t - map(select(.state == "CLOSE_WAIT"))[0].t) > 1.4'
+	assert_output true
+}
+
+@test "backlog: the iterative server's second client completes its handshake and waits 1 s before accept()" {
+	golden backlog
+	assert_equal "$(nconn)" 2
+	local i
+	for i in 1 2; do
+		assert_equal "$(states $i client)" "CLOSED SYN_SENT $PASSIVE"
+		assert_equal "$(states $i server)" "LISTEN SYN_RCVD $ACTIVE"
+	done
+	# connection 2 is ESTABLISHED (in the backlog) while connection 1 is served
+	run cfield 2 '(.packets | map(select(.from == "server" and .len > 0))[0].t) - (.states.server | map(select(.state == "ESTABLISHED"))[0].t) > 0.9'
+	assert_output true
+	run jq '[.connections[].time_wait_side] == ["server", "server"]' "$OUT"
+	assert_output true
+}
+
+@test "half-close: the client shuts down writing and still receives 200 bytes in FIN_WAIT_2" {
+	golden half-close
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT $ACTIVE"
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD $PASSIVE"
+	closing '"client"' '"client"' false SF ShADaFdf
+	assert_equal "$(cfield 1 '[.bytes.client, .bytes.server]')" "[10,200]"
+	run cfield 1 '[.packets[] | select(.from == "server" and .len > 0) | .client_state]'
+	assert_output '["FIN_WAIT_2","FIN_WAIT_2"]'
+}
+
+@test "refused: a SYN to a closed port is answered by RST: server CLOSED alone, REJ" {
+	golden refused
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT CLOSED"
+	assert_equal "$(states 1 server)" "CLOSED"
+	closing null null true REJ Sr
+}
+
+@test "abort: SO_LINGER 0 sends RST instead of FIN: both CLOSED, nobody in TIME_WAIT" {
+	golden abort
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT ESTABLISHED CLOSED"
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD ESTABLISHED CLOSED"
+	closing '"client"' null true RSTO ShAdR
+}
+
+@test "fin-data: one segment carries the last 26 bytes and the FIN" {
+	golden fin-data
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD $ACTIVE"
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT $PASSIVE"
+	closing '"server"' '"server"' false SF ShAfdFa
+	run cfield 1 '[.packets[] | select(.flags | test("F")) | [.from, .len]]'
+	assert_output '[["server",26],["client",0]]'
+}
+
+@test "many: 50 connections at once, all closed by the server, all ending in server TIME_WAIT" {
+	golden many
+	assert_equal "$(nconn)" 50
+	run jq -c '[.connections[] | [(.states.client | map(.state) | join(" ")), (.states.server | map(.state) | join(" ")), .conn_state, .time_wait_side]] | unique' "$OUT"
+	assert_output "[[\"CLOSED SYN_SENT $PASSIVE\",\"LISTEN SYN_RCVD $ACTIVE\",\"SF\",\"server\"]]"
+	run jq '[.connections[].client.port] | unique | length' "$OUT"
+	assert_output 50
+	# at least 40 of them were open at the same time
+	run jq '[.connections[] | select(.states.server[-1].t > 0.5 and .states.client[1].t < 0.5)] | length >= 40' "$OUT"
+	assert_output true
+}
+
+@test "tuple-reuse: the same 4-tuple twice, the second SYN accepted on the server's TIME_WAIT, is two connections" {
+	golden tuple-reuse
+	assert_equal "$(nconn)" 2
+	run jq -c '[.connections[] | [.client.port, .server.port, .id]]' "$OUT"
+	assert_output '[[40000,7001,1],[40000,7001,2]]'
+	local i
+	for i in 1 2; do
+		assert_equal "$(states $i client)" "CLOSED SYN_SENT $PASSIVE"
+		assert_equal "$(cfield $i .conn_state)" '"SF"'
+		assert_equal "$(cfield $i .time_wait_side)" '"server"'
+	done
+	assert_equal "$(states 2 server)" "LISTEN SYN_RCVD $ACTIVE"
+	# the second connection starts while the first's TIME_WAIT would still run
+	run jq '.connections[1].states.client[1].t < .connections[0].time_wait[0].until' "$OUT"
+	assert_output true
+}
+
+@test "ipv6: the same daytime exchange over ::1" {
+	golden ipv6
+	assert_equal "$(cfield 1 '[.client.addr, .server.addr, .server.port]')" '["::1","::1",7001]'
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD $ACTIVE"
+	closing '"server"' '"server"' false SF ShAdfFa
+}
+
+@test "crossing-fins: both close at once through a 100 ms wire: FIN_WAIT_1, CLOSING, TIME_WAIT on both sides" {
+	golden crossing-fins
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT"
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT"
+	closing '"both"' '"both"' false SF ShAFfa
+	run cfield 1 '[.time_wait[].side] | sort'
+	assert_output '["client","server"]'
+}
+
+@test "lost-fin: the wire drops the client's FIN; its retransmission adds no state" {
+	golden lost-fin
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT $ACTIVE"
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD $PASSIVE"
+	closing '"client"' '"client"' false SF ShAFf
+	run cfield 1 '[.packets[] | select(.from == "client" and (.flags | test("F")))] | length'
+	assert_output 2
+}
+
+@test "lost-final-ack: the server retransmits its FIN from LAST_ACK; still one connection" {
+	golden lost-final-ack
+	assert_equal "$(nconn)" 1
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT $ACTIVE"
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD $PASSIVE"
+	closing '"client"' '"client"' false SF ShAFf
+	run cfield 1 '[.packets[] | select(.from == "server" and (.flags | test("F")))] | length'
+	assert_output 2
+	# seen from the client's side of the wire, the server leaves LAST_ACK
+	# only with the last ACK, after the retransmitted FIN
+	run cfield 1 '(.states.server[-1].t) == (.packets[-1].t)'
+	assert_output true
+}

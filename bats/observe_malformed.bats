@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# Malformed input never crashes tcpobserve: truncated files, one packet cut
+# at every offset, impossible IP/TCP header lengths. It either writes a valid
+# report that counts what it skipped (capture.malformed), or exits with ONE
+# clear line on stderr. All inputs are derived here from a golden capture.
+
+setup() {
+	load test_helper
+	load fixtures_helper
+	T=$BATS_TEST_TMPDIR
+	SRC=$FIXTURES/server-close.pcap
+	# the server's 26-byte data segment alone: 24 + 16 + 92 bytes
+	tcpdump -r "$SRC" -w "$T/data.pcap" 'tcp[tcpflags] & tcp-push != 0' 2>/dev/null
+	[ "$(stat -c %s "$T/data.pcap")" = 132 ]
+}
+
+# u32 FILE OFFSET: the little-endian 32-bit word at OFFSET.
+u32() { od -A n -t u4 -j "$2" -N 4 "$1" | tr -d ' '; }
+
+# patch FILE OFFSET HEX: overwrite one byte.
+patch() { printf "\\x$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none; }
+
+# clean_exit FILE: tcpobserve -r FILE ends with a valid report (status 0) or
+# with one line on stderr (status 1..127); never a signal. Sets $OUT.
+clean_exit() {
+	OUT=$T/report.json
+	run "$BIN/tcpobserve" -r "$1" -o "$OUT"
+	[ "$status" -lt 128 ] || fail "tcpobserve died: status $status on $1"
+	if [ "$status" -eq 0 ]; then
+		jq -e '.tool == "tcpobserve" and (.connections | type) == "array"' "$OUT" >/dev/null ||
+			fail "invalid report for $1"
+	else
+		[ "$(echo "$output" | grep -c .)" -eq 1 ] || fail "not one error line: $output"
+		assert_output --regexp '^tcpobserve: '
+	fi
+}
+
+malformed() { jq '[.capture.malformed[]?] | add // 0' "$OUT"; }
+
+@test "truncated files: empty, inside the file header, inside a record: a report or one error" {
+	local cut size=$(stat -c %s "$SRC")
+	for cut in 0 10 23 24 30 39 40 70 113 $((size - 1)); do
+		head -c $cut "$SRC" >"$T/cut.pcap"
+		clean_exit "$T/cut.pcap"
+	done
+}
+
+@test "a file that ends right after its header is a valid report with no connections" {
+	head -c 24 "$SRC" >"$T/empty.pcap"
+	clean_exit "$T/empty.pcap"
+	assert_success
+	assert_equal "$(jq '[.capture.packets, (.connections | length)]' -c "$OUT")" "[0,0]"
+}
+
+@test "one packet cut at every offset: each counted, skipped or decoded, the real session intact" {
+	local k ts=$(( $(u32 "$SRC" 24) - 10 ))
+	cp "$T/data.pcap" "$T/frame"
+	patch "$T/frame" 74 00; patch "$T/frame" 75 09	# source port 9: its own flow
+	{
+		head -c 24 "$SRC"
+		for ((k = 0; k <= 92; k++)); do
+			le32 $ts; le32 $k; le32 $k; le32 92
+			tail -c 92 "$T/frame" | head -c $k
+		done
+		tail -c +25 "$SRC"
+	} >"$T/cuts.pcap"
+	clean_exit "$T/cuts.pcap"
+	assert_success
+	assert_equal "$(jq .capture.packets "$OUT")" $((93 + 8))
+	# cuts shorter than Ethernet + IP + TCP (14 + 20 + 20) are malformed;
+	# any cut inside the TCP options (up to 14 + 20 + 32) may be too
+	local m=$(malformed)
+	[ "$m" -ge 54 ] && [ "$m" -le 66 ] || fail "malformed = $m, want 54..66"
+	jq -S '[.connections[] | select(.client.port != 9) | del(.id)]' "$OUT" >"$T/got"
+	observe "$SRC"
+	jq -S '[.connections[] | del(.id)]' "$OUT" >"$T/want"
+	run diff "$T/want" "$T/got"
+	assert_success
+}
+
+# bad_header OFFSET HEX...: the data segment with bytes patched from OFFSET
+# (offsets within the frame) is one malformed packet and no connection.
+bad_header() {
+	local off=$1 b; shift
+	cp "$T/data.pcap" "$T/bad.pcap"
+	for b in "$@"; do patch "$T/bad.pcap" $((40 + off)) "$b"; off=$((off + 1)); done
+	clean_exit "$T/bad.pcap"
+	assert_success
+	assert_equal "$(malformed)" 1
+	assert_equal "$(jq '.connections | length' "$OUT")" 0
+}
+
+@test "IPv4 header length below 20 bytes is malformed" { bad_header 14 44; }
+@test "IPv4 total length shorter than its header is malformed" { bad_header 16 00 0a; }
+@test "IPv4 total length beyond the packet is malformed" { bad_header 16 05 dc; }
+@test "TCP data offset below 20 bytes is malformed" { bad_header 46 20; }
+@test "TCP data offset beyond the segment is malformed" { bad_header 46 f0; }
+
+@test "IPv4 options pushing the TCP header past the end are malformed" {
+	cp "$T/data.pcap" "$T/bad.pcap"
+	patch "$T/bad.pcap" 54 4f	# IHL 60: TCP would start at byte 74 of 92
+	clean_exit "$T/bad.pcap"
+	assert_success
+	assert_equal "$(malformed)" 1
+}
+
+@test "valgrind finds no memory errors on cut and malformed packets" {
+	command -v valgrind >/dev/null || skip "valgrind not installed"
+	local ts=$(u32 "$SRC" 24) k
+	{
+		head -c 24 "$SRC"
+		for ((k = 0; k <= 92; k += 7)); do
+			le32 $ts; le32 $k; le32 $k; le32 92
+			tail -c 92 "$T/data.pcap" | head -c $k
+		done
+	} >"$T/v.pcap"
+	run timeout 60 valgrind -q --error-exitcode=99 --leak-check=no "$BIN/tcpobserve" -r "$T/v.pcap" -o "$T/v.json"
+	assert_success
+	cp "$T/data.pcap" "$T/bad.pcap"
+	patch "$T/bad.pcap" 86 f0
+	run timeout 60 valgrind -q --error-exitcode=99 --leak-check=no "$BIN/tcpobserve" -r "$T/bad.pcap" -o "$T/v.json"
+	assert_success
+}
