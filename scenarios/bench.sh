@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# make bench: how fast, and in how much memory, tcpobserve reads a big
+# capture next to tshark and tcptrace.
+#
+# bin/pcapgen writes (deterministically, seeded) a pcap of 100 000 short
+# daytime connections, ~900 000 packets, dozens open at once, 4-tuples reused;
+# and one of 1 000 000 connections (skipped with BENCH_BIG=0). Each reader runs
+# once on the same file, under bin/runstat (wall time and peak RSS from
+# wait4's rusage); the ratios compare them with tcpobserve. Before timing, a
+# small file checks that tcpobserve's answer is right at all.
+#
+#   BENCH_N=100000  BENCH_BIG=1  BENCH_BIG_N=1000000  BENCH_SEED=1
+# Results: printed, and kept in build/bench/results.md.
+set -u
+cd "$(dirname "$0")/.."
+BIN=$PWD/bin
+DIR=$PWD/build/bench
+N=${BENCH_N:-100000}
+BIG=${BENCH_BIG:-1}
+BIG_N=${BENCH_BIG_N:-1000000}
+SEED=${BENCH_SEED:-1}
+mkdir -p "$DIR"
+OUT=$DIR/results.md
+fail=0
+
+say() { printf '%s\n' "$*" | tee -a "$OUT"; }
+
+# gen N FILE: (re)generates when missing or older than the generator.
+gen() {
+	if [[ ! -s $2 || $BIN/pcapgen -nt $2 ]]; then
+		"$BIN/pcapgen" -n "$1" -s "$SEED" -o "$2.tmp" && mv "$2.tmp" "$2" ||
+			{ echo "bench: pcapgen -n $1 failed" >&2; exit 1; }
+	fi
+}
+
+# measure NAME FILE CMD...: one run, stdout discarded; sets WALL and RSS.
+measure() {
+	local name=$1 file=$2 stat=$DIR/$1.stat
+	shift 2
+	cat "$file" >/dev/null	# same page-cache state for every reader
+	"$BIN/runstat" -o "$stat" "$@" >/dev/null 2>"$DIR/$name.err"
+	read -r WALL RSS STATUS < <(sed -E 's/wall_s=([^ ]+) maxrss_kb=([^ ]+) status=(.*)/\1 \2 \3/' "$stat")
+	if [[ $STATUS != 0 ]]; then
+		echo "bench: $name exited $STATUS: $(head -c 300 "$DIR/$name.err")" >&2
+		fail=1
+	fi
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+for t in pcapgen runstat tcpobserve; do
+	[[ -x $BIN/$t ]] || { echo "bench: $BIN/$t is not built (make)" >&2; exit 1; }
+done
+
+: >"$OUT"
+say "# tcplab bench — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r)"
+say ""
+
+# 1. Is the answer right? 1000 connections, all closed by the server.
+gen 1000 "$DIR/check-1k.pcap"
+if "$BIN/tcpobserve" --summary -r "$DIR/check-1k.pcap" >"$DIR/check-1k.json" 2>"$DIR/check-1k.err"; then
+	verdict=$(jq -r '[.connections | length,
+	    (map(select(.partial == false and .active_closer == "server"
+	        and .time_wait_side == "server" and .conn_state == "SF"
+	        and .states.server[-1].state == "TIME_WAIT"
+	        and .states.client[-1].state == "CLOSED")) | length)] | @tsv' \
+	    "$DIR/check-1k.json" 2>&1)
+else
+	verdict="tcpobserve failed: $(head -c 300 "$DIR/check-1k.err")"
+fi
+if [[ $verdict == $'1000\t1000' ]]; then
+	say "check: 1000 connections, all server-closed, server in TIME_WAIT: ok"
+else
+	say "check: FAILED on build/bench/check-1k.pcap (connections, correct ones): $verdict"
+	fail=1
+fi
+say ""
+
+# 2. The race on the same file.
+F=$DIR/bench-$N.pcap
+gen "$N" "$F"
+packets=$(tcpdump -nr "$F" 2>/dev/null | wc -l)
+say "file: build/bench/${F##*/}: $N connections, $packets packets, $(( $(stat -c %s "$F") / 1048576 )) MiB"
+say ""
+say "| reader | wall s | peak RSS MiB | tcpobserve is faster by |"
+say "|---|---:|---:|---:|"
+measure tcpobserve "$F" "$BIN/tcpobserve" --summary -r "$F"
+tw=$WALL trss=$RSS
+say "| tcpobserve --summary -r | $tw | $(mib "$trss") | 1.0x |"
+declare -A target=([tshark]=20 [tcptrace]=10)
+for tool in tshark tcptrace; do
+	if ! command -v "$tool" >/dev/null; then
+		say "| $tool | not installed | | |"
+		continue
+	fi
+	if [[ $tool == tshark ]]; then
+		measure tshark "$F" tshark -q -z conv,tcp -r "$F"
+	else
+		measure tcptrace "$F" tcptrace -n "$F"
+	fi
+	r=$(ratio "$WALL" "$tw")
+	say "| ${tool}$([[ $tool == tshark ]] && echo ' -q -z conv,tcp -r' || echo ' -n') | $WALL | $(mib "$RSS") | ${r}x (target ${target[$tool]}x: $(awk -v r="$r" -v t="${target[$tool]}" 'BEGIN { print (r >= t ? "met" : "MISSED") }')) |"
+done
+say ""
+
+# 3. Memory must follow connections open at once, not connections in the file.
+if [[ $BIG != 0 ]]; then
+	G=$DIR/bench-$BIG_N.pcap
+	gen "$BIG_N" "$G"
+	measure tcpobserve-big "$G" "$BIN/tcpobserve" --summary -r "$G"
+	say "| tcpobserve --summary -r, $N vs $BIG_N connections | wall s | peak RSS MiB |"
+	say "|---|---:|---:|"
+	say "| $N | $tw | $(mib "$trss") |"
+	say "| $BIG_N | $WALL | $(mib "$RSS") |"
+	grow=$(awk -v a="$trss" -v b="$RSS" 'BEGIN { printf "%.2f", b / a }')
+	say ""
+	say "peak RSS ${BIG_N} / ${N}: ${grow}x (target: not growing, <= 1.10x: $(awk -v g="$grow" 'BEGIN { print (g <= 1.10 ? "met" : "MISSED") }'))"
+else
+	say "(BENCH_BIG=0: the $BIG_N-connection run was skipped)"
+fi
+exit $fail
