@@ -43,9 +43,9 @@ sc_client_start client "$SC_BIN/cmdclient" "$SC_HOST" "$P"
 sc_wait_line "$SC_TMP/server.out" '^[^l]' 20 "$SC_SERVER_PID" >/dev/null ||
 	sc_die "no result arrived at the server (server.out: $(tr '\n' ' ' <"$SC_TMP/server.out"))"
 sc_wait_children 1 5 || sc_say "moment (a): the server does not have exactly one child"
-snap=$(sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 2) and $SC_STABLE" 10) ||
+sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 2) and $SC_STABLE" 10 >/dev/null ||
 	sc_say "moment (a): expected 2 ESTABLISHED sockets, going on"
-sc_moment a "client being served" "$snap"
+sc_moment a "client being served" "$SC_SNAP"
 sc_say "(a) first result in; typing exit"
 
 # The user types `exit` during the pause: the client closes first.
@@ -54,20 +54,20 @@ sc_client_send client exit
 sc_wait_exit "${SC_CLIENT_PID[client]}" 10 || sc_say "cmdclient did not exit after exit"
 wait "${SC_CLIENT_PID[client]}" 2>/dev/null
 client_status=$?
-snap=$(sc_wait_snapshot "([.sockets[] | select(.state == \"TIME_WAIT\")] | length >= 1) and $(sc_settled "$exit_typed")" 10) ||
+sc_wait_snapshot "([.sockets[] | select(.state == \"TIME_WAIT\")] | length >= 1) and $(sc_settled "$exit_typed")" 10 >/dev/null ||
 	sc_say "moment (b): no TIME_WAIT yet, going on"
-sc_moment b "after the client's close" "$snap"
+sc_moment b "after the client's close" "$SC_SNAP"
 sc_say "(b) client closed (exit status $client_status)"
 
 # (c) the server's child has seen the end of the connection and gone.
 sc_wait_children 0 10 || sc_say "moment (c): the server's child is still there"
-snap=$(sc_wait_snapshot "$SC_STABLE" 10) || sc_say "moment (c): not settled, going on"
-sc_moment c "server child gone" "$snap"
+sc_wait_snapshot "$SC_STABLE" 10 >/dev/null || sc_say "moment (c): not settled, going on"
+sc_moment c "server child gone" "$SC_SNAP"
 sc_say "(c) child gone; waiting for the TIME_WAIT to expire (about 60 s)"
 
-snap=$(SC_POLL=0.5 sc_wait_snapshot '[.sockets[] | select(.state != "LISTEN")] | length == 0' "${TW_WAIT:-75}") ||
+SC_POLL=0.5 sc_wait_snapshot '[.sockets[] | select(.state != "LISTEN")] | length == 0' "${TW_WAIT:-75}" >/dev/null ||
 	sc_say "moment (d): sockets other than LISTEN remain after ${TW_WAIT:-75} s"
-sc_moment d "TIME_WAIT expired" "$snap"
+sc_moment d "TIME_WAIT expired" "$SC_SNAP"
 sc_say "(d) after the TIME_WAIT"
 
 sc_observe_stop

@@ -48,25 +48,25 @@ closed='	Connection closed by foreign host'
 # server both. Wait for the daytime line(s), then for both connections.
 sc_wait_line "$SC_TMP/client1.out" "$ctime" 15 >/dev/null || sc_die "client 1 got no daytime line"
 [ "$mode" = fork ] && { sc_wait_line "$SC_TMP/client2.out" "$ctime" 15 >/dev/null || sc_die "client 2 got no daytime line"; }
-snap=$(sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 4) and $SC_STABLE" 10) ||
+sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 4) and $SC_STABLE" 10 >/dev/null ||
 	sc_say "moment (a): expected 4 ESTABLISHED sockets, going on"
-sc_moment a "both clients connected" "$snap"
+sc_moment a "both clients connected" "$SC_SNAP"
 sc_say "(a) both clients connected"
 
 # (b) after the first close, (c) after the second one.
-line=$(sc_wait_line "$SC_TMP/client1.out" "$closed" $((SLEEP + 20))) || sc_die "client 1 was never closed"
-snap=$(sc_wait_snapshot "$(sc_settled "${line%%	*}")" 10) || sc_say "moment (b): not settled, going on"
-sc_moment b "after the first close" "$snap"
+sc_wait_line "$SC_TMP/client1.out" "$closed" $((SLEEP + 20)) >/dev/null || sc_die "client 1 was never closed"
+sc_wait_snapshot "$(sc_settled "${SC_LINE%%	*}")" 10 >/dev/null || sc_say "moment (b): not settled, going on"
+sc_moment b "after the first close" "$SC_SNAP"
 sc_say "(b) first close"
-line=$(sc_wait_line "$SC_TMP/client2.out" "$closed" $((2 * SLEEP + 20))) || sc_die "client 2 was never closed"
-snap=$(sc_wait_snapshot "$(sc_settled "${line%%	*}")" 10) || sc_say "moment (c): not settled, going on"
-sc_moment c "after the second close" "$snap"
+sc_wait_line "$SC_TMP/client2.out" "$closed" $((2 * SLEEP + 20)) >/dev/null || sc_die "client 2 was never closed"
+sc_wait_snapshot "$(sc_settled "${SC_LINE%%	*}")" 10 >/dev/null || sc_say "moment (c): not settled, going on"
+sc_moment c "after the second close" "$SC_SNAP"
 sc_say "(c) second close; waiting for the TIME_WAITs to expire (about 60 s)"
 
 # (d) the TIME_WAITs expire after 60 s (Linux): only LISTEN remains.
-snap=$(SC_POLL=0.5 sc_wait_snapshot '[.sockets[] | select(.state != "LISTEN")] | length == 0' "${TW_WAIT:-75}") ||
+SC_POLL=0.5 sc_wait_snapshot '[.sockets[] | select(.state != "LISTEN")] | length == 0' "${TW_WAIT:-75}" >/dev/null ||
 	sc_say "moment (d): sockets other than LISTEN remain after ${TW_WAIT:-75} s"
-sc_moment d "TIME_WAITs expired" "$snap"
+sc_moment d "TIME_WAITs expired" "$SC_SNAP"
 sc_say "(d) after the TIME_WAITs"
 
 sc_observe_stop

@@ -84,19 +84,22 @@ sc_bg() {
 }
 
 # sc_wait_line FILE REGEX TIMEOUT [PID]: wait until a line of FILE matches
-# the extended REGEX and print it. Fails (1) on timeout, or as soon as PID
-# (the process that should write it) has exited without writing it.
+# the extended REGEX; print it and leave it in SC_LINE. Fails (1) on timeout,
+# or as soon as PID (the process that should write it) has exited without
+# writing it. Call it directly (not in $(...)) to keep Ctrl-C prompt: a
+# trap waits for a command substitution to finish.
 sc_wait_line() {
-	local file=$1 re=$2 timeout=$3 pid=${4:-} line deadline
+	local file=$1 re=$2 timeout=$3 pid=${4:-} deadline
 	deadline=$(sc_deadline "$timeout")
+	SC_LINE=
 	while :; do
-		line=$(grep -E -m1 -- "$re" "$file" 2>/dev/null) && {
-			printf '%s\n' "$line"
+		SC_LINE=$(grep -E -m1 -- "$re" "$file" 2>/dev/null) && {
+			printf '%s\n' "$SC_LINE"
 			return 0
 		}
 		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-			line=$(grep -E -m1 -- "$re" "$file" 2>/dev/null) &&
-				{ printf '%s\n' "$line"; return 0; }
+			SC_LINE=$(grep -E -m1 -- "$re" "$file" 2>/dev/null) &&
+				{ printf '%s\n' "$SC_LINE"; return 0; }
 			return 1
 		fi
 		sc_past "$deadline" && return 1
@@ -121,15 +124,15 @@ sc_past() {
 # to do so); wait for that line (10 s) and set SC_SERVER_PID, SC_HOST,
 # SC_PORT. Its stdout/stderr stay in $SC_TMP/server.out and server.err.
 sc_server_start() {
-	local line addr
+	local addr
 	sc_bg "$SC_TMP/server.out" "$SC_TMP/server.err" "$@"
 	SC_SERVER_PID=$SC_LASTPID
-	line=$(sc_wait_line "$SC_TMP/server.out" '^listening on ' 10 "$SC_SERVER_PID") || {
+	sc_wait_line "$SC_TMP/server.out" '^listening on ' 10 "$SC_SERVER_PID" >/dev/null || {
 		sc_say "server did not start: $*"
 		sed 's/^/  server: /' "$SC_TMP/server.err" >&2
 		return 1
 	}
-	addr=${line#listening on }
+	addr=${SC_LINE#listening on }
 	SC_PORT=${addr##*:}
 	SC_HOST=${addr%:*}
 	SC_HOST=${SC_HOST#[}
@@ -272,20 +275,22 @@ sc_ss_json() {
 }
 
 # sc_wait_snapshot JQ_CONDITION TIMEOUT [PORT]: take snapshots every SC_POLL
-# seconds (default 0.1) until JQ_CONDITION (a jq boolean over one snapshot) holds, and print that
-# snapshot. On timeout print the last one and return 1. Polling the kernel
-# instead of sleeping keeps scenarios right on a loaded machine.
+# seconds (default 0.1) until JQ_CONDITION (a jq boolean over one snapshot)
+# holds; print that snapshot and leave it in SC_SNAP. On timeout the last one
+# is printed and kept, and it returns 1. Polling the kernel instead of
+# sleeping keeps scenarios right on a loaded machine. Call it directly (not
+# in $(...)) so that Ctrl-C is handled at once.
 sc_wait_snapshot() {
-	local cond=$1 deadline snap
+	local cond=$1 deadline
 	deadline=$(sc_deadline "$2")
 	while :; do
-		snap=$(sc_snapshot "${3:-$SC_PORT}")
-		if [ -n "$snap" ] && jq -e "$cond" <<<"$snap" >/dev/null 2>&1; then
-			printf '%s\n' "$snap"
+		SC_SNAP=$(sc_snapshot "${3:-$SC_PORT}")
+		if [ -n "$SC_SNAP" ] && jq -e "$cond" <<<"$SC_SNAP" >/dev/null 2>&1; then
+			printf '%s\n' "$SC_SNAP"
 			return 0
 		fi
 		if sc_past "$deadline"; then
-			printf '%s\n' "$snap"
+			printf '%s\n' "$SC_SNAP"
 			return 1
 		fi
 		sleep "${SC_POLL:-0.1}"
