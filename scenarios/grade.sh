@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# grade.sh — grade one student's server (and client) as a black box, from
+# real connections, captures and kernel snapshots (issue 5).
+#
+#   bash scenarios/grade.sh [--out DIR] [--client 'CMD {host} {port}']
+#        [--name NAME] [--hold-max SECONDS] [--only N,N...] --server 'CMD {port}'
+#
+# Writes DIR/results.json (Gradescope's autograder format), one folder of
+# evidence per check, and prints a readable summary. Exit 0 whatever the
+# score; non-zero only when the harness itself could not run.
+# As root the student's programs run as the unprivileged user
+# tcplab-student, in cgroups (process count, CPU quota, freezer to kill
+# everything), with resource limits, in a network namespace of their own.
+set -u
+GR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$GR_TOP/scenarios/grade/lib.sh"
+
+usage() {
+	cat <<'EOF'
+usage: grade.sh [--out DIR] [--client 'CMD {host} {port}'] [--name NAME]
+                [--hold-max SECONDS] [--only N,N...] --server 'CMD {port}'
+  --server   the student's server; {port} is replaced by the port to use
+  --client   the student's client (rubric 10); {host} and {port} filled in
+  --out      output folder (default report/grade-NAME)
+  --name     the student's name in the results (default: the server's folder)
+  --hold-max longest hold the lab's server may use before closing (default 5)
+  --only     run only these checks (e.g. 1,2,5)
+EOF
+}
+
+GR_SERVER= GR_CLIENT= out= name= only=1,2,3,4,5,6,7,8,9,10
+while [ $# -gt 0 ]; do
+	case $1 in
+	--server) GR_SERVER=${2:-}; shift 2 ;;
+	--client) GR_CLIENT=${2:-}; shift 2 ;;
+	--out) out=${2:-}; shift 2 ;;
+	--name) name=${2:-}; shift 2 ;;
+	--hold-max) GR_HOLD_MAX=${2:-}; shift 2 ;;
+	--only) only=${2:-}; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+[ -n "${GR_SERVER// }" ] || { usage >&2; exit 2; }
+[[ $GR_HOLD_MAX =~ ^[0-9]+$ ]] || { echo "grade.sh: --hold-max: not a whole number of seconds: $GR_HOLD_MAX" >&2; exit 2; }
+[ -n "$name" ] || { read -r first _ <<<"$GR_SERVER"; name=$(basename "$(dirname "$(realpath -m "$first")")"); }
+GR_OUT=$(realpath -m "${out:-$GR_TOP/report/grade-$name}")
+mkdir -p "$GR_OUT" || exit 1
+rm -rf "$GR_OUT"/[0-9][0-9]-* "$GR_OUT/results.json" "$GR_OUT/.started"
+
+die() { echo "grade.sh: $*" >&2; exit 1; }
+
+GR_NS= GR_WORK= GR_CGROUPS=
+cleanup() {
+	local d
+	trap - EXIT INT TERM
+	gr_sb_kill || echo "grade.sh: some student processes survived SIGKILL" >&2
+	[ -n "$GR_NS" ] && ip netns del "$GR_NS" 2>/dev/null
+	for d in $GR_CGROUPS; do rmdir "$d" 2>/dev/null; done
+	[ -n "$GR_WORK" ] && [ "${GR_KEEP_WORK:-0}" != 1 ] && rm -rf "$GR_WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+gr_tools || die "cannot build scenarios/grade/probe.c and sandbox.c with cc"
+tag=tcplab-grade-$$-$RANDOM
+GR_WORK=$(mktemp -d "${TMPDIR:-/tmp}/$tag.XXXXXX") || die "mktemp failed"
+chmod 755 "$GR_WORK"
+NSENTER=()
+if [ "$(id -u)" -eq 0 ] && [ "${GR_NO_SANDBOX:-0}" != 1 ]; then
+	GR_ROOT=1
+	gr_user || die "cannot create the user $GR_USER (useradd)"
+	gr_cgroups "$tag"
+	GR_NS=$tag
+	ip netns add "$GR_NS" && ip -n "$GR_NS" link set lo up ||
+		die "cannot create the network namespace $GR_NS"
+	NSENTER=(nsenter "--net=/run/netns/$GR_NS")
+	GR_PORTBASE=40000
+	chown "$GR_UID:$GR_GID" "$GR_WORK"
+	sandbox="user $GR_USER (uid $GR_UID), network namespace $GR_NS, cgroups: ${GR_CGROUPS:-none}, limits $GR_LIMITS, pids.max $GR_PIDS_MAX"
+else
+	GR_ROOT=0
+	# a free run of 10 ports on the host's loopback
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		GR_PORTBASE=$((20000 + RANDOM % 30000))
+		[ -z "$(ss -Htan "( sport >= :$((GR_PORTBASE + 1)) and sport <= :$((GR_PORTBASE + 10)) )")" ] && break
+	done
+	sandbox="NOT ISOLATED (not root): runs as $(id -un), on the host's loopback, limits $GR_LIMITS, killed by process group"
+	echo "grade.sh: not root: the student's programs run as yourself, without namespace or cgroups" >&2
+fi
+
+# the student's executables must be reachable by the sandbox user: if not,
+# copy them into the work dir and point the command there.
+reachable() {
+	local first
+	read -r first _ <<<"$1"
+	first=$(realpath -m "$first")
+	[ -f "$first" ] || { echo "$1"; return; }
+	if [ "$GR_ROOT" = 1 ] && ! setpriv --reuid="$GR_UID" --regid="$GR_GID" --clear-groups test -x "$first" 2>/dev/null; then
+		mkdir -p "$GR_WORK/bin"
+		cp "$first" "$GR_WORK/bin/" && chmod 755 "$GR_WORK/bin/${first##*/}"
+		first=$GR_WORK/bin/${first##*/}
+	fi
+	read -r _ rest <<<"$1"
+	echo "$first${rest:+ $rest}"
+}
+GR_SERVER=$(reachable "$GR_SERVER")
+[ -n "$GR_CLIENT" ] && GR_CLIENT=$(reachable "$GR_CLIENT")
+[[ $GR_SERVER == *'{port}'* ]] || echo "grade.sh: warning: the server command has no {port}" >&2
+
+export GR_TOP GR_OUT GR_ROOT GR_UID GR_GID GR_CGROUPS GR_NS GR_WORK GR_PROBE \
+	GR_SANDBOX GR_HOLD_MAX GR_LIMITS GR_PORTBASE GR_SERVER GR_CLIENT TCPLAB_BIN
+
+limits=(0 15 30 40 30 60 50 30 50 60 30)	# wall time of each check (s)
+start=$EPOCHREALTIME
+IFS=, read -ra checks <<<"$only"
+for n in "${checks[@]}"; do
+	[[ $n =~ ^([1-9]|10)$ ]] || die "--only: no check $n"
+	[ -t 2 ] && printf '\r[grade %s] check %s...' "$name" "$n" >&2
+	timeout -k 5 "${limits[n]}" "${NSENTER[@]}" bash "$GR_TOP/scenarios/grade/checks.sh" "$n" \
+		</dev/null >>"$GR_OUT/harness.log" 2>&1 3>&-
+	rc=$?
+	gr_sb_kill || echo "check $n: student processes survived" >>"$GR_OUT/harness.log"
+	d=$(ls -d "$GR_OUT"/"$(printf %02d "$n")"-* 2>/dev/null | head -1)
+	if [ -z "$d" ] || [ ! -s "$d/result.json" ]; then
+		d=${d:-$GR_OUT/$(printf %02d "$n")-check}
+		mkdir -p "$d"
+		jq -n --argjson n "$n" --arg why "$([ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "the check ran out of its ${limits[n]} s" || echo "the check could not finish (status $rc, see harness.log)")" \
+			'{number: $n, name: "\($n). (check did not finish)", max_score: 10, score: 0,
+			  status: "failed", output: $why}' >"$d/result.json"
+	fi
+done
+[ -t 2 ] && printf '\r\033[K' >&2
+
+# results.json: Gradescope's format, tests in rubric order.
+jq -s --arg name "$name" --arg server "$GR_SERVER" --arg client "$GR_CLIENT" \
+	--arg sandbox "$sandbox" --argjson secs "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" '
+	sort_by(.number) as $t
+	| {score: ([$t[].score] | add), max_score: ([$t[].max_score] | add),
+	   execution_time: $secs, output: "tcplab grading of \($name): \([$t[].score] | add)/\([$t[].max_score] | add)",
+	   tests: [$t[] | {number, name, score, max_score, status, output,
+	                  evidence_dir, evidence}],
+	   extra_data: {student: $name, server: $server, client: $client, sandbox: $sandbox}}' "$GR_OUT"/[0-9][0-9]-*/result.json >"$GR_OUT/results.json" ||
+	die "cannot write $GR_OUT/results.json"
+
+# the readable summary
+{
+	jq -r '"tcplab grade: \(.extra_data.student)   \(.score)/\(.max_score)",
+		"server: \(.extra_data.server)\(if .extra_data.client != "" then "   client: " + .extra_data.client else "" end)",
+		"sandbox: \(.extra_data.sandbox)", "",
+		(.tests[] | "\(if .max_score == 0 then " --  " elif .status == "passed" then "PASS " else "FAIL " end)\(.score)/\(.max_score)  \(.name)",
+			"      \(.output)", "      evidence: \(.evidence_dir)/"),
+		"", "results: \(env.GR_OUT)/results.json"' "$GR_OUT/results.json"
+} | tee "$GR_OUT/summary.txt" | fold -s -w "${COLUMNS:-100}"
+exit 0

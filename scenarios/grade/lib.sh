@@ -1,0 +1,320 @@
+# shellcheck shell=bash
+# lib.sh — the grader's machinery, sourced by scenarios/grade.sh and
+# scenarios/grade/checks.sh: the sandbox a student's program runs in (an
+# unprivileged user, cgroups for process count / CPU / killing, resource
+# limits, a private network namespace), its tools (probe, sandbox: small C
+# programs built on first use), and the evidence helpers (connections as the
+# wire or our clients saw them, process trees, results).
+# It builds on scenarios/lib.sh (sc_deadline, sc_past, sc_wait_line,
+# sc_snapshot, sc_ptree, sc_observe_start/stop).
+#
+# Globals (exported by grade.sh for checks.sh):
+#   GR_TOP GR_OUT      repo top; this student's output dir
+#   GR_ROOT            1 when sandboxed as root (user, cgroups, netns)
+#   GR_UID GR_GID      the unprivileged user students run as (root mode)
+#   GR_CGROUPS         cgroup dirs (pids cpu freezer) students are put in
+#   GR_NS              network namespace name (root mode)
+#   GR_WORK            the student's working dir (owned by GR_UID)
+#   GR_PROBE GR_SANDBOX  the tools
+#   GR_HOLD_MAX        the longest hold the server contract allows (s)
+#   GR_LIMITS          sandbox -l limits string
+
+GR_TOP=${GR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# shellcheck source=../lib.sh
+. "$GR_TOP/scenarios/lib.sh"
+SC_QUIET=${SC_QUIET:-1}
+GR_USER=${GR_USER:-tcplab-student}
+GR_HOLD_MAX=${GR_HOLD_MAX:-5}
+GR_LIMITS=${GR_LIMITS:-nproc=512,cpu=20,nofile=256,as=1024,fsize=16}
+GR_PIDS_MAX=${GR_PIDS_MAX:-64}
+GR_CPU_QUOTA=${GR_CPU_QUOTA:-50000}	# µs per 100 ms: half a core
+
+# gr_tools: build probe and sandbox (scenarios/grade/*.c) into build/grade
+# when missing or older than their source; set GR_PROBE and GR_SANDBOX.
+gr_tools() {
+	local dir=$GR_TOP/build/grade t
+	mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ] ||
+		dir=${TMPDIR:-/tmp}/tcplab-grade-tools-$(id -u)
+	mkdir -p "$dir" || return 1
+	for t in probe sandbox; do
+		if [ ! -x "$dir/$t" ] || [ "$GR_TOP/scenarios/grade/$t.c" -nt "$dir/$t" ]; then
+			cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -g -o "$dir/$t.tmp.$$" \
+				"$GR_TOP/scenarios/grade/$t.c" && mv "$dir/$t.tmp.$$" "$dir/$t" || return 1
+		fi
+	done
+	GR_PROBE=$dir/probe GR_SANDBOX=$dir/sandbox
+}
+
+# gr_user: make sure the unprivileged user exists (root only); set GR_UID
+# GR_GID. One system user for all students: the cgroups, not the user,
+# keep parallel students apart.
+gr_user() {
+	if ! id -u "$GR_USER" >/dev/null 2>&1; then
+		flock /run/lock/tcplab-grade-useradd.lock useradd --system \
+			--no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$GR_USER" 2>/dev/null
+		id -u "$GR_USER" >/dev/null 2>&1 || return 1
+	fi
+	GR_UID=$(id -u "$GR_USER") GR_GID=$(id -g "$GR_USER")
+}
+
+# gr_cgroups NAME: create the student's cgroups (v1 pids, cpu, freezer, or
+# the v2 unified tree when that is what is mounted), set pids.max and the
+# CPU quota; set GR_CGROUPS. Empty when cgroups cannot be used.
+gr_cgroups() {
+	local name=$1 c d
+	GR_CGROUPS=
+	for c in pids cpu freezer; do
+		[ -d /sys/fs/cgroup/$c ] && [ -w /sys/fs/cgroup/$c ] || continue
+		d=/sys/fs/cgroup/$c/$name
+		mkdir -p "$d" 2>/dev/null || continue
+		case $c in
+		pids) echo "$GR_PIDS_MAX" >"$d/pids.max" ;;
+		cpu) echo "$GR_CPU_QUOTA" >"$d/cpu.cfs_quota_us" ;;
+		esac
+		GR_CGROUPS+="$d "
+	done
+	GR_CGROUPS=${GR_CGROUPS% }
+}
+
+# gr_freezer: the student's freezer cgroup dir, if any.
+gr_freezer() {
+	local d
+	for d in $GR_CGROUPS; do
+		case $d in */freezer/*) printf '%s\n' "$d"; return 0 ;; esac
+	done
+	return 1
+}
+
+# gr_sb_pids: every process of the student (its cgroup, or in non-root
+# mode the process groups of what we started and their descendants).
+gr_sb_pids() {
+	local d
+	for d in $GR_CGROUPS; do
+		case $d in */pids/*|*/freezer/*) cat "$d/cgroup.procs" 2>/dev/null; return ;; esac
+	done
+	[ -s "$GR_OUT/.started" ] || return 0
+	ps -e -o pid=,ppid=,pgid= | awk -v list="$(tr '\n' ' ' <"$GR_OUT/.started")" '
+		BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) root[a[i]] = 1 }
+		{ pid[NR] = $1; ppid[NR] = $2; pg[NR] = $3 }
+		END {
+			for (i = 1; i <= NR; i++) if (root[pid[i]] || root[pg[i]]) keep[pid[i]] = 1
+			do { more = 0
+				for (i = 1; i <= NR; i++)
+					if (keep[ppid[i]] && !keep[pid[i]]) { keep[pid[i]] = 1; more = 1 }
+			} while (more)
+			for (p in keep) print p
+		}'
+}
+
+# gr_sb_kill: end everything the student started: freeze the cgroup (a
+# fork bomb cannot outrun a frozen cgroup), SIGKILL every task, thaw, and
+# wait until the cgroup is empty. Without a freezer: SIGKILL in rounds.
+# Returns 1 if something survived 5 s.
+gr_sb_kill() {
+	local fz pids deadline
+	fz=$(gr_freezer)
+	if [ -n "$fz" ]; then
+		echo FROZEN >"$fz/freezer.state" 2>/dev/null
+		deadline=$(sc_deadline 2)
+		until [ "$(cat "$fz/freezer.state")" = FROZEN ] || sc_past "$deadline"; do
+			sleep 0.02
+		done
+	fi
+	deadline=$(sc_deadline 5)
+	while pids=$(gr_sb_pids) && [ -n "$pids" ]; do
+		# shellcheck disable=SC2086
+		kill -KILL $pids 2>/dev/null
+		[ -n "$fz" ] && echo THAWED >"$fz/freezer.state" 2>/dev/null
+		sc_past "$deadline" && return 1
+		sleep 0.05
+	done
+	[ -n "$fz" ] && echo THAWED >"$fz/freezer.state" 2>/dev/null
+	return 0
+}
+
+# gr_argv TEMPLATE PORT: split a command template into words, filling in
+# {port} and {host}; the result is in the array GR_ARGV, its first word made
+# absolute.
+gr_argv() {
+	local w
+	read -ra GR_ARGV <<<"$1"
+	for w in "${!GR_ARGV[@]}"; do
+		GR_ARGV[w]=${GR_ARGV[w]//\{port\}/$2}
+		GR_ARGV[w]=${GR_ARGV[w]//\{host\}/127.0.0.1}
+	done
+}
+
+# gr_start NAME TEMPLATE PORT [STDIN]: start a student program in the
+# sandbox (background), stdout/stderr to $D/NAME.out/.err, its exit status
+# to $D/NAME.status once it ends; wait for its pid and set GR_PID.
+gr_start() {
+	local name=$1 in=${4:-/dev/null} sb=() deadline
+	gr_argv "$2" "$3"
+	sb=(-d "$GR_WORK" -n 10 -l "$GR_LIMITS" -w 600 -p "$D/$name.pid" -s "$D/$name.status")
+	[ "$GR_ROOT" = 1 ] && sb+=(-u "$GR_UID" -g "$GR_GID")
+	for c in $GR_CGROUPS; do sb+=(-c "$c"); done
+	rm -f "$D/$name.pid" "$D/$name.status"
+	"$GR_SANDBOX" "${sb[@]}" -- "${GR_ARGV[@]}" <"$in" >"$D/$name.out" 2>"$D/$name.err" 3>&- &
+	GR_HELPERS+=("$!")
+	deadline=$(sc_deadline 3)
+	until [ -s "$D/$name.pid" ]; do
+		sc_past "$deadline" && { GR_PID=; return 1; }
+		sleep 0.01
+	done
+	GR_PID=$(<"$D/$name.pid")
+	echo "$GR_PID" >>"$GR_OUT/.started"
+	printf '%s\n' "${GR_ARGV[*]}" >"$D/$name.cmd"
+}
+
+# gr_status NAME: how the program ended ("exited 1", "killed by signal 13
+# (Broken pipe)"), or "running".
+gr_status() {
+	if [ -s "$D/$1.status" ]; then head -1 "$D/$1.status"; else echo running; fi
+}
+
+# gr_listening PORT: true if a socket listens on PORT (in our namespace).
+gr_listening() {
+	[ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ]
+}
+
+# gr_wait_listen NAME PORT TIMEOUT: wait until PORT is listened on; fail
+# at the timeout or as soon as the program NAME has ended.
+gr_wait_listen() {
+	local deadline
+	deadline=$(sc_deadline "$3")
+	until gr_listening "$2"; do
+		[ -s "$D/$1.status" ] && return 1
+		sc_past "$deadline" && return 1
+		sleep 0.03
+	done
+}
+
+# gr_probe NAME ARGS...: start our client tool (probe connect ARGS) in the
+# background with a fifo on its stdin for commands; events to $D/NAME.log.
+gr_probe() {
+	local name=$1 fd
+	shift
+	rm -f "$D/$name.in"
+	mkfifo "$D/$name.in"
+	exec {fd}<>"$D/$name.in"
+	GR_PFD[$name]=$fd
+	"$GR_PROBE" connect "$@" <"$D/$name.in" >"$D/$name.log" 2>&1 3>&- &
+	GR_PPID[$name]=$!
+	GR_HELPERS+=("$!")
+}
+
+# gr_tell NAME CMD: send a command (close, shut) to the probe NAME.
+gr_tell() {
+	printf '%s\n' "$2" >&"${GR_PFD[$1]}" 2>/dev/null
+}
+
+# gr_count NAME EVENT: how many EVENT lines the probe NAME has printed.
+gr_count() {
+	awk -v e="$2" '$3 == e { n++ } END { print n + 0 }' "$D/$1.log" 2>/dev/null
+}
+
+# gr_wait_count NAME EVENT N TIMEOUT: wait until the probe has printed N
+# EVENT lines (or has exited); 1 on timeout or exit short of N.
+gr_wait_count() {
+	local deadline
+	deadline=$(sc_deadline "$4")
+	while [ "$(gr_count "$1" "$2")" -lt "$3" ]; do
+		kill -0 "${GR_PPID[$1]}" 2>/dev/null || return 1
+		sc_past "$deadline" && return 1
+		sleep 0.03
+	done
+}
+
+# gr_probe_end NAME: close its remaining connections and wait for it.
+gr_probe_end() {
+	gr_tell "$1" close
+	sc_wait_exit "${GR_PPID[$1]}" 3 || kill "${GR_PPID[$1]}" 2>/dev/null
+	wait "${GR_PPID[$1]}" 2>/dev/null
+}
+
+# gr_probe_conns NAME...: the connections our probes saw, normalised:
+# [{cport, data, text, sfin, cfin, rst}] (epoch times or null; sfin = the
+# server's FIN arrived, cfin = we closed or shut down).
+gr_probe_conns() {
+	local n
+	for n in "$@"; do
+		[ -e "$D/$n.log" ] && awk -v n="$n" '{ print n, $0 }' "$D/$n.log"
+	done | jq -Rn '
+		[inputs | capture("^(?<p>[^ ]+) (?<t>[0-9.]+) (?<i>[0-9]+) (?<ev>[a-z]+) ?(?<rest>.*)$")]
+		| group_by(.p + "/" + .i)
+		| map(. as $e | {
+			probe: $e[0].p, index: ($e[0].i | tonumber),
+			cport: ([$e[] | select(.ev == "connected") | .rest | ltrimstr("lport=") | tonumber][0]),
+			data: ([$e[] | select(.ev == "data") | .t | tonumber][0]),
+			text: ([$e[] | select(.ev == "data") | .rest | sub("^[0-9]+ "; "")][0]),
+			sfin: ([$e[] | select(.ev == "eof") | .t | tonumber][0]),
+			cfin: ([$e[] | select(.ev == "shut" or (.ev == "closed" and .rest != "error")) | .t | tonumber][0]),
+			rst: ([$e[] | select(.ev == "rst" or .ev == "reset")] | length > 0)})'
+}
+
+# gr_wire_conns REPORT: the same from a tcpobserve report (packet times).
+gr_wire_conns() {
+	jq '.t0 as $t0 | [.connections | sort_by(.id)[] | . as $c
+		| def first(f): ([.packets[]? | select(f) | .t + $t0][0]);
+		{cport: .client.port, sport: .server.port,
+		 data: first(.from == "server" and .len > 0),
+		 sfin: first(.from == "server" and (.flags | test("F"))),
+		 cfin: first(.from == "client" and (.flags | test("F"))),
+		 rst: .rst, active_closer, time_wait_side}]' "$1" 2>/dev/null
+}
+
+# gr_conns PROBE...: the connections, from the capture when there is one
+# (the wire's times), else from the probes; probe text merged in.
+gr_conns() {
+	local probe wire
+	probe=$(gr_probe_conns "$@")
+	if [ "$SC_CAPTURE" = 1 ] && [ -s "$D/capture.json" ] &&
+		wire=$(gr_wire_conns "$D/capture.json") && [ "$(jq length <<<"$wire")" -gt 0 ]; then
+		jq -n --argjson w "$wire" --argjson p "$probe" '
+			[$p[] | . as $c | ($w | map(select(.cport == $c.cport))[0]) as $x
+			 | if $x then $c + $x + {source: "wire"} else $c + {source: "probe"} end]'
+	else
+		jq '[.[] | . + {source: "probe"}]' <<<"$probe"
+	fi
+}
+
+# gr_observe PORT: start the live capture for this check (when possible).
+gr_observe() {
+	sc_observe_start "$D/capture.pcap" "$D/capture.json" tcp port "$1"
+}
+
+# gr_children PID: the live (not zombie) descendants of PID, one a line.
+gr_children() {
+	sc_ptree "$1" | jq -r --argjson r "$1" \
+		'.processes[] | select(.pid != $r and (.stat | startswith("Z") | not)) | .pid'
+}
+
+# gr_zombies PID: the zombie children of PID, one a line.
+gr_zombies() {
+	ps -e -o pid=,ppid=,stat= | awk -v p="$1" '$2 == p && $3 ~ /^Z/ { print $1 }'
+}
+
+# gr_snap FILE PORT: a kernel snapshot of PORT's sockets into $D/FILE.
+gr_snap() {
+	sc_snapshot "$2" >"$D/$1" 2>/dev/null
+}
+
+# gr_result passed|failed TEXT: write this check's result ($D/result.json).
+gr_result() {
+	local files
+	files=$(cd "$D" && find . -maxdepth 1 -type f ! -name result.json ! -name '*.in' \
+		-printf '%P\n' | sort | jq -Rn '[inputs]')
+	jq -n --argjson n "$GR_CHECK" --arg name "$GR_NAME" --arg st "$1" \
+		--arg out "$2" --argjson max "${GR_MAX:-10}" --argjson files "$files" \
+		--arg dir "${D##*/}" '
+		{number: $n, name: $name, max_score: $max,
+		 score: (if $st == "passed" then $max else 0 end),
+		 status: $st, output: $out, evidence_dir: $dir, evidence: $files}' \
+		>"$D/result.json"
+}
+
+# gr_rel EPOCH BASE: seconds as +S.SSS relative to BASE (3 decimals).
+gr_rel() {
+	awk -v t="$1" -v b="$2" 'BEGIN { printf "+%.3f s", t - b }'
+}
