@@ -1,0 +1,58 @@
+/* capture.h — libpcap I/O: a file or a live interface, one packet at a time. */
+#ifndef TCPLAB_CAPTURE_H
+#define TCPLAB_CAPTURE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+#include <pcap/pcap.h>
+
+#define CAPTURE_SNAPLEN		262144
+#define CAPTURE_BUFSIZE		(32 * 1024 * 1024)
+#define CAPTURE_ERRLEN		(PCAP_ERRBUF_SIZE + 512)
+
+struct capture_opts {
+	const char *iface;	/* live capture, or */
+	const char *file;	/* a pcap/pcapng file ("-": stdin) */
+	const char *filter;	/* BPF expression or NULL */
+	const char *write;	/* -w: save what is captured, or NULL */
+	long count;		/* -c: stop after this many packets (0: no) */
+};
+
+/* Called for each packet; a non-zero return stops the capture. */
+typedef int capture_fn(void *ctx, const struct pcap_pkthdr *h,
+    const u_char *data);
+
+struct capture;
+
+/*
+ * Opens, activates and filters the capture. Live: says `listening on ...`
+ * on stderr once packets can be seen. NULL on failure, with one line (no
+ * program name) in err.
+ */
+struct capture *capture_open(const struct capture_opts *o,
+    char err[CAPTURE_ERRLEN]);
+
+/* pcap_datalink() of the capture. */
+int capture_datalink(const struct capture *c);
+
+/* What the report says under "source" (new reference). */
+json_t *capture_source(const struct capture *c);
+
+/*
+ * Reads packets until the end of the file, -c, SIGINT/SIGTERM or fn asks.
+ * Returns 0; 1 when the file ended mid-record (warning in err: the packets
+ * before it were delivered); -1 on error (err).
+ */
+int capture_run(struct capture *c, capture_fn *fn, void *ctx,
+    char err[CAPTURE_ERRLEN]);
+
+/* Packets the kernel dropped (pcap_stats), 0 for files. */
+uint64_t capture_dropped(struct capture *c);
+
+/* Makes SIGINT and SIGTERM end capture_run cleanly. */
+void capture_catch_signals(void);
+
+void capture_close(struct capture *c);
+
+#endif

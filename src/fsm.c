@@ -1,0 +1,348 @@
+/*
+ * fsm.c — both endpoints' TCP states, reconstructed from the wire.
+ *
+ * The capture point sees segments, not states. Each segment changes the
+ * state of its sender (it sent a SYN or a FIN) and of its receiver (it got a
+ * SYN-ACK, an ACK of its FIN, the peer's FIN), both stamped with the time the
+ * segment was seen: on loopback sending and receiving are the same instant.
+ *
+ * What the receiver did is an inference, so it is kept as a *tentative*
+ * transition with an undo point until the receiver's own next segment shows
+ * whether it really happened:
+ *   - a FIN we assumed arrived is confirmed by an ack that covers it, and
+ *     refuted by an ack that does not (the FINs crossed, or the FIN was lost);
+ *   - an ack of our FIN (or SYN) we assumed arrived is refuted when we
+ *     retransmit that FIN (or SYN-ACK): the final ACK was lost.
+ * A refuted transition is rolled back, so a lost final ACK followed by a
+ * retransmitted FIN does not end the story early, and crossing FINs come out
+ * as FIN_WAIT_1, CLOSING, TIME_WAIT on both sides whatever order they were
+ * seen in.
+ */
+#include <string.h>
+
+#include "fsm.h"
+
+static const char *const state_names[FSM_NSTATES] = {
+	"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED",
+	"FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT",
+	"LAST_ACK",
+};
+
+const char *
+fsm_state_name(int st)
+{
+	return st >= 0 && st < FSM_NSTATES ? state_names[st] : "?";
+}
+
+/* Appends a state to a side's timeline, never going back in time. */
+static void
+push(struct fsm_side *x, int64_t t, int st)
+{
+	int n = x->k.nsteps;
+
+	if (n > 0 && x->k.state == st)
+		return;
+	if (n > 0 && t < x->t[n - 1])
+		t = x->t[n - 1];
+	if (n == FSM_MAXSTEPS)	/* pathological: keep the latest state */
+		n--;
+	x->t[n] = t;
+	x->st[n] = (uint8_t)st;
+	x->k.nsteps = (uint8_t)(n + 1);
+	x->k.state = (uint8_t)st;
+	if (st == FSM_TIME_WAIT)
+		x->k.tw_since = t;
+}
+
+/* Records an undo point before the first unconfirmed transition. */
+static void
+tentative(struct fsm *f, struct fsm_side *x, uint8_t bit)
+{
+	if (x->unconf == 0) {
+		x->undo = x->k;
+		x->undo_pkt = f->npkts;
+	}
+	x->unconf |= bit;
+}
+
+static void
+rollback(struct fsm *f, int r)
+{
+	struct fsm_side *x = &f->side[r];
+
+	x->k = x->undo;
+	x->unconf = 0;
+	f->rolled |= (uint8_t)(1 << r);
+	f->rolled_state[r] = x->k.state;
+}
+
+/* The receiver's side of a FIN. */
+static void
+rx_fin(struct fsm_side *x, int64_t t)
+{
+	x->k.got_fin = 1;
+	switch (x->k.state) {
+	case FSM_SYN_RCVD:
+	case FSM_ESTABLISHED:
+		push(x, t, FSM_CLOSE_WAIT);
+		break;
+	case FSM_FIN_WAIT_1:
+		push(x, t, FSM_CLOSING);
+		break;
+	case FSM_FIN_WAIT_2:
+		push(x, t, FSM_TIME_WAIT);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+fsm_init(struct fsm *f, int from, const struct seg *s, int64_t t)
+{
+	int r;
+
+	memset(f, 0, sizeof *f);
+	f->closer = FSM_NOBODY;
+	f->rst_from = -1;
+	for (r = 0; r < 2; r++) {
+		f->side[r].k.tw_since = -1;
+		f->side[r].tw_end = -1;
+	}
+	if ((s->flags & (SEG_SYN | SEG_ACK)) == SEG_SYN) {
+		push(&f->side[FSM_CLIENT], t, FSM_CLOSED);
+		push(&f->side[FSM_SERVER], t, FSM_LISTEN);
+		return;
+	}
+	f->partial = 1;
+	if ((s->flags & (SEG_SYN | SEG_ACK)) == (SEG_SYN | SEG_ACK)) {
+		/* the SYN was missed: the client had sent it */
+		struct fsm_side *c = &f->side[FSM_CLIENT];
+
+		push(c, t, FSM_SYN_SENT);
+		c->k.syn_sent = 1;
+		c->k.isn = s->ack - 1;
+		push(&f->side[FSM_SERVER], t, FSM_LISTEN);
+		return;
+	}
+	/* midstream: both sides were already synchronized */
+	for (r = 0; r < 2; r++) {
+		push(&f->side[r], t, FSM_ESTABLISHED);
+		f->side[r].k.syn_sent = 1;
+	}
+	f->side[from].k.isn = s->seq - 1;
+	f->side[!from].k.isn = s->ack - 1;
+	f->established = 1;
+}
+
+/* The sender `x` shows by its own segment what it had received. */
+static void
+check_evidence(struct fsm *f, int from, const struct seg *s)
+{
+	struct fsm_side *x = &f->side[from], *p = &f->side[!from];
+	uint8_t fl = s->flags;
+	int covers = (fl & SEG_ACK) && p->k.fin_sent &&
+	    !fsm_seq_lt(s->ack, p->k.fin_seq + 1);
+
+	if (x->unconf == 0 || (fl & SEG_RST))
+		return;
+	if ((fl & SEG_SYN) && (x->unconf & FSM_UNC_SYNACK))
+		rollback(f, from);
+	else if ((fl & SEG_FIN) && (x->unconf & FSM_UNC_FINACK) &&
+	    x->k.fin_sent && s->seq + s->len == x->k.fin_seq)
+		rollback(f, from);
+	else if ((fl & SEG_ACK) && (x->unconf & FSM_UNC_RXFIN) &&
+	    p->k.fin_sent && !covers)
+		rollback(f, from);
+	else {
+		if (covers)
+			x->unconf &= (uint8_t)~FSM_UNC_RXFIN;
+		if (!(fl & SEG_SYN))
+			x->unconf &= (uint8_t)~FSM_UNC_SYNACK;
+	}
+}
+
+static void
+step_rst(struct fsm *f, int from, int64_t t)
+{
+	struct fsm_side *x = &f->side[from], *p = &f->side[!from];
+	int r;
+
+	if (f->rst_from < 0)
+		f->rst_from = (int8_t)from;
+	if (f->closer == FSM_NOBODY && f->established)
+		f->closer = (int8_t)from;
+	if (from == FSM_SERVER && x->k.state == FSM_LISTEN && !x->k.syn_sent) {
+		/* nothing was listening: the server side never existed */
+		x->k.nsteps = 1;
+		x->st[0] = FSM_CLOSED;
+		x->k.state = FSM_CLOSED;
+	} else {
+		push(x, t, FSM_CLOSED);
+	}
+	if (p->k.state != FSM_LISTEN)
+		push(p, t, FSM_CLOSED);
+	for (r = 0; r < 2; r++) {
+		f->side[r].unconf = 0;
+		if (f->side[r].k.tw_since >= 0 && f->side[r].tw_end < 0)
+			f->side[r].tw_end = t;
+	}
+}
+
+static void
+step_syn(struct fsm *f, int from, const struct seg *s, int64_t t)
+{
+	struct fsm_side *x = &f->side[from], *p = &f->side[!from];
+
+	if (!x->k.syn_sent) {
+		x->k.syn_sent = 1;
+		x->k.isn = s->seq;
+		if (x->k.state == FSM_CLOSED && !(s->flags & SEG_ACK))
+			push(x, t, FSM_SYN_SENT);
+		else if (x->k.state == FSM_LISTEN && (s->flags & SEG_ACK))
+			push(x, t, FSM_SYN_RCVD);
+	}
+	if ((s->flags & SEG_ACK) && p->k.state == FSM_SYN_SENT &&
+	    s->ack == p->k.isn + 1) {
+		push(p, t, FSM_ESTABLISHED);
+		f->established = 1;
+	}
+}
+
+/* What the ack field of x's segment did to the peer p. */
+static void
+step_ack(struct fsm *f, struct fsm_side *p, const struct seg *s, int64_t t)
+{
+	if (p->k.state == FSM_SYN_RCVD && !fsm_seq_lt(s->ack, p->k.isn + 1)) {
+		tentative(f, p, FSM_UNC_SYNACK);
+		push(p, t, FSM_ESTABLISHED);
+	}
+	if (p->k.fin_sent && !p->k.fin_acked &&
+	    !fsm_seq_lt(s->ack, p->k.fin_seq + 1)) {
+		tentative(f, p, FSM_UNC_FINACK);
+		p->k.fin_acked = 1;
+		if (p->k.state == FSM_FIN_WAIT_1)
+			push(p, t, FSM_FIN_WAIT_2);
+		else if (p->k.state == FSM_CLOSING)
+			push(p, t, FSM_TIME_WAIT);
+		else if (p->k.state == FSM_LAST_ACK)
+			push(p, t, FSM_CLOSED);
+	}
+}
+
+static void
+step_fin(struct fsm *f, int from, const struct seg *s, int64_t t)
+{
+	struct fsm_side *x = &f->side[from], *p = &f->side[!from];
+	int crossing;
+
+	if (!x->k.fin_sent) {
+		x->k.fin_sent = 1;
+		x->k.fin_seq = s->seq + s->len;
+		crossing = p->k.fin_sent && !((s->flags & SEG_ACK) &&
+		    !fsm_seq_lt(s->ack, p->k.fin_seq + 1));
+		if (f->closer == FSM_NOBODY)
+			f->closer = (int8_t)from;
+		else if (f->closer == !from && crossing)
+			f->closer = FSM_BOTH;
+		if (x->k.state == FSM_ESTABLISHED || x->k.state == FSM_SYN_RCVD)
+			push(x, t, FSM_FIN_WAIT_1);
+		else if (x->k.state == FSM_CLOSE_WAIT)
+			push(x, t, FSM_LAST_ACK);
+		if (crossing && !x->k.got_fin) {
+			/* the peer's FIN is in flight towards us */
+			tentative(f, x, FSM_UNC_RXFIN);
+			rx_fin(x, t);
+		}
+	}
+	x->fin_t = t;
+	if (!p->k.got_fin) {
+		tentative(f, p, FSM_UNC_RXFIN);
+		rx_fin(p, t);
+	}
+}
+
+void
+fsm_step(struct fsm *f, int from, const struct seg *s, int64_t t)
+{
+	struct fsm_side *x = &f->side[from], *p = &f->side[!from];
+	uint8_t fl = s->flags;
+
+	f->rolled = 0;
+	check_evidence(f, from, s);
+	if (fl & SEG_RST) {
+		step_rst(f, from, t);
+	} else if (fl & SEG_SYN) {
+		step_syn(f, from, s, t);
+	} else {
+		if (fl & SEG_ACK) {
+			step_ack(f, p, s, t);
+			if (p->k.fin_sent && !x->k.got_fin &&
+			    !fsm_seq_lt(s->ack, p->k.fin_seq + 1)) {
+				/* an ack shows the peer's FIN arrived after all */
+				rx_fin(x, p->fin_t > t ? t : p->fin_t);
+			}
+		}
+		if (fl & SEG_FIN)
+			step_fin(f, from, s, t);
+	}
+	x->k.sent_any = 1;
+	f->npkts++;
+}
+
+void
+fsm_expire(struct fsm *f, int64_t now)
+{
+	int r;
+
+	for (r = 0; r < 2; r++) {
+		struct fsm_side *x = &f->side[r];
+		int64_t until = x->k.tw_since + FSM_TIME_WAIT_US;
+
+		if (x->k.state == FSM_TIME_WAIT && until <= now) {
+			push(x, until, FSM_CLOSED);
+			x->tw_end = until;
+		}
+	}
+}
+
+void
+fsm_kill_time_wait(struct fsm *f, int64_t t)
+{
+	int r;
+
+	for (r = 0; r < 2; r++) {
+		struct fsm_side *x = &f->side[r];
+
+		if (x->k.state == FSM_TIME_WAIT) {
+			push(x, t, FSM_CLOSED);
+			x->tw_end = t;
+		}
+	}
+}
+
+int
+fsm_finished(const struct fsm *f)
+{
+	int c = f->side[FSM_CLIENT].k.state, s = f->side[FSM_SERVER].k.state;
+
+	return (c == FSM_CLOSED || c == FSM_TIME_WAIT) &&
+	    (s == FSM_CLOSED || s == FSM_TIME_WAIT || s == FSM_LISTEN);
+}
+
+int
+fsm_closer(const struct fsm *f)
+{
+	return f->closer;
+}
+
+int
+fsm_tw_side(const struct fsm *f)
+{
+	int c = f->side[FSM_CLIENT].k.tw_since >= 0;
+	int s = f->side[FSM_SERVER].k.tw_since >= 0;
+
+	if (c && s)
+		return FSM_BOTH;
+	return c ? FSM_WHO_CLIENT : s ? FSM_WHO_SERVER : FSM_NOBODY;
+}

@@ -1,0 +1,246 @@
+/*
+ * ladder.c — draws a connection the way UNP's Figure 2.5 does:
+ *
+ *     time (s)  client         packet                       server
+ *     0.000000  CLOSED                                      LISTEN
+ *     0.000000  SYN_SENT       ──────── SYN ───────>
+ *     0.000015  ESTABLISHED    <────── SYN,ACK ──────       SYN_RCVD
+ *     0.000021                 ──────── ACK ───────>        ESTABLISHED
+ *
+ * A state is written on the row of the packet that caused it; when one
+ * packet moves a side through several states (FIN_WAIT_1 -> FIN_WAIT_2 ->
+ * TIME_WAIT), each gets its own row at the same time.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsm.h"
+#include "ladder.h"
+#include "report.h"
+
+#define ARROW 26	/* arrow width in characters */
+#define STATEW 13
+
+struct ladder {
+	FILE *out;
+	const struct track_stats *st;
+	int summary;
+	uint64_t nconn;
+};
+
+static const char *const who_names[] = { "client", "server", "both" };
+
+struct ladder *
+ladder_new(FILE *out, int summary)
+{
+	struct ladder *l = calloc(1, sizeof *l);
+
+	if (l != NULL) {
+		l->out = out;
+		l->summary = summary;
+	}
+	return l;
+}
+
+void
+ladder_set_stats(struct ladder *l, const struct track_stats *st)
+{
+	l->st = st;
+}
+
+void
+ladder_free(struct ladder *l)
+{
+	free(l);
+}
+
+void
+ladder_flag_names(uint8_t fl, char *buf, size_t len)
+{
+	static const struct { uint8_t bit; const char *name; } names[] = {
+		{ SEG_SYN, "SYN" }, { SEG_FIN, "FIN" }, { SEG_RST, "RST" },
+		{ SEG_PSH, "PSH" }, { SEG_ACK, "ACK" }, { SEG_URG, "URG" },
+		{ SEG_ECE, "ECE" }, { SEG_CWR, "CWR" },
+	};
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!(fl & names[i].bit))
+			continue;
+		if (buf[0])
+			strncat(buf, ",", len - strlen(buf) - 1);
+		strncat(buf, names[i].name, len - strlen(buf) - 1);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "(none)");
+}
+
+static void
+dashes(FILE *out, int n)
+{
+	while (n-- > 0)
+		fputs("\u2500", out);
+}
+
+/* `──── label ───>` or `<─── label ────`, ARROW characters wide. */
+static void
+arrow(FILE *out, const struct pkt *p)
+{
+	char label[64], names[40];
+	int n, left, right;
+
+	ladder_flag_names(p->flags, names, sizeof names);
+	if (p->len > 0)
+		snprintf(label, sizeof label, " %s %u ", names, p->len);
+	else
+		snprintf(label, sizeof label, " %s ", names);
+	n = (int)strlen(label);
+	if (n > ARROW - 2)
+		n = ARROW - 2;
+	left = (ARROW - 1 - n) / 2;
+	right = ARROW - 1 - n - left;
+	if (p->from == FSM_CLIENT) {
+		dashes(out, left);
+		fprintf(out, "%.*s", n, label);
+		dashes(out, right);
+		fputc('>', out);
+	} else {
+		fputc('<', out);
+		dashes(out, left);
+		fprintf(out, "%.*s", n, label);
+		dashes(out, right);
+	}
+}
+
+static void
+row(FILE *out, int64_t t, int64_t t0, const char *cst, const struct pkt *p,
+    const char *sst)
+{
+	fprintf(out, "  %12.6f  %-*s  ", (double)(t - t0) / 1e6, STATEW, cst);
+	if (p != NULL)
+		arrow(out, p);
+	else
+		fprintf(out, "%*s", ARROW, "");
+	fprintf(out, "  %s\n", sst);
+}
+
+/*
+ * Prints the packet p (if any) with the states both sides entered up to
+ * time t, pairing them row by row; later rows show states only.
+ */
+static void
+states_until(FILE *out, const struct fsm *f, int *ci, int *si, int64_t t,
+    int64_t t0, const struct pkt *p)
+{
+	const struct fsm_side *c = &f->side[FSM_CLIENT];
+	const struct fsm_side *s = &f->side[FSM_SERVER];
+
+	for (;;) {
+		int hc = *ci < c->k.nsteps && c->t[*ci] <= t;
+		int hs = *si < s->k.nsteps && s->t[*si] <= t;
+		int64_t when;
+
+		if (!hc && !hs && p == NULL)
+			break;
+		if (p != NULL)
+			when = p->t;
+		else if (hc && hs)
+			when = c->t[*ci] < s->t[*si] ? c->t[*ci] : s->t[*si];
+		else
+			when = hc ? c->t[*ci] : s->t[*si];
+		row(out, when, t0, hc ? fsm_state_name(c->st[*ci]) : "", p,
+		    hs ? fsm_state_name(s->st[*si]) : "");
+		*ci += hc;
+		*si += hs;
+		p = NULL;
+	}
+}
+
+static void
+header(FILE *out, const struct conn *c, int64_t t0)
+{
+	char a[2][64];
+	int ci = c->client_is_0 ? 0 : 1, e, tw = fsm_tw_side(&c->fsm), r;
+	int closer = fsm_closer(&c->fsm);
+
+	for (e = 0; e < 2; e++)
+		report_endpoint_str(&c->key, e, a[e], sizeof a[e]);
+	fprintf(out, "connection %llu: client %s -> server %s   %s %s%s\n",
+	    (unsigned long long)c->id, a[ci], a[!ci],
+	    zeek_conn_state(&c->zeek, track_bytes(c, 0), track_bytes(c, 1)),
+	    c->zeek.hist, c->fsm.partial ? "   (partial)" : "");
+	if (c->fsm.partial)
+		fprintf(out, "  start not captured: roles guessed by %s\n",
+		    track_roles_name(c->roles));
+	fprintf(out, "  active close: %s;  TIME_WAIT: %s",
+	    closer >= 0 ? who_names[closer] : "none",
+	    tw >= 0 ? who_names[tw] : "none");
+	for (r = 0; r < 2; r++) {
+		const struct fsm_side *x = &c->fsm.side[r];
+
+		if (x->k.tw_since < 0)
+			continue;
+		fprintf(out, "; %s %.6f .. %.6f s%s", who_names[r],
+		    (double)(x->k.tw_since - t0) / 1e6,
+		    (double)(x->k.tw_since + FSM_TIME_WAIT_US - t0) / 1e6,
+		    x->tw_end < 0 ? " (capture ended first)" : "");
+	}
+	fprintf(out, "%s\n  bytes: client %llu, server %llu\n",
+	    c->fsm.rst_from >= 0 ? "; reset" : "",
+	    (unsigned long long)track_bytes(c, FSM_CLIENT),
+	    (unsigned long long)track_bytes(c, FSM_SERVER));
+}
+
+void
+ladder_conn(void *ctx, const struct conn *c)
+{
+	struct ladder *l = ctx;
+	FILE *out = l->out;
+	int64_t t0 = l->st->t0;
+	int ci = 0, si = 0;
+	uint32_t i;
+
+	if (l->nconn++ > 0)
+		fputc('\n', out);
+	header(out, c, t0);
+	fprintf(out, "\n  %12s  %-*s  %-*s  %s\n", "time (s)", STATEW, "client",
+	    ARROW, "", "server");
+	/* the initial states, then what each packet did */
+	row(out, c->first_t, t0, fsm_state_name(c->fsm.side[FSM_CLIENT].st[0]),
+	    NULL, fsm_state_name(c->fsm.side[FSM_SERVER].st[0]));
+	ci = si = 1;
+	if (!l->summary) {
+		for (i = 0; i < c->npk; i++)
+			states_until(out, &c->fsm, &ci, &si, c->pkts[i].t, t0,
+			    &c->pkts[i]);
+	}
+	states_until(out, &c->fsm, &ci, &si, INT64_MAX, t0, NULL);
+}
+
+int
+ladder_end(struct ladder *l, uint64_t dropped, const char *truncated)
+{
+	const struct track_stats *st = l->st;
+	int i, any = 0;
+
+	fprintf(l->out, "%scapture: %llu packets (%llu TCP), %llu connections, "
+	    "%.6f s, %llu dropped, malformed:", l->nconn ? "\n" : "",
+	    (unsigned long long)st->packets,
+	    (unsigned long long)st->tcp_packets,
+	    (unsigned long long)st->connections,
+	    st->have_t0 ? (double)(st->tlast - st->t0) / 1e6 : 0.0,
+	    (unsigned long long)dropped);
+	for (i = 0; i < DECODE_NSTATUS; i++) {
+		if (decode_is_malformed(i) && st->status[i] > 0) {
+			fprintf(l->out, " %s %llu", decode_status_name(i),
+			    (unsigned long long)st->status[i]);
+			any = 1;
+		}
+	}
+	fprintf(l->out, "%s\n", any ? "" : " none");
+	if (truncated)
+		fprintf(l->out, "warning: the file ended mid-record: %s\n",
+		    truncated);
+	return fflush(l->out) == EOF || ferror(l->out) ? -1 : 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * report.h — the JSON report (schema 1), streamed: a header, then each
+ * connection as it finishes, then the capture counters.
+ */
+#ifndef TCPLAB_REPORT_H
+#define TCPLAB_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "track.h"
+
+#define REPORT_SCHEMA 1
+#define REPORT_VERSION "1.0"
+
+struct report;
+
+/*
+ * A report writing to out; summary: leave out the per-packet lists.
+ * NULL with errno set on failure.
+ */
+struct report *report_new(FILE *out, int summary);
+
+/*
+ * What the header says: source describes the capture (the report takes the
+ * reference), st gives t0 (read when the first connection is written).
+ */
+void report_set_source(struct report *r, json_t *source,
+    const struct track_stats *st);
+
+/* track_emit_fn: writes one finished connection (ctx is the report). */
+void report_conn(void *ctx, const struct conn *c);
+
+/*
+ * Closes the connections array and writes "capture" (dropped: pcap_stats
+ * drops; truncated: why the file ended early, or NULL). Returns 0, or -1
+ * when the output failed (errno set).
+ */
+int report_end(struct report *r, uint64_t dropped, const char *truncated);
+
+void report_free(struct report *r);
+
+/* One connection as a JSON object (new reference); t0 in µs. */
+json_t *report_conn_json(const struct conn *c, int64_t t0, int summary);
+
+/* Seconds since t0, rounded to the microsecond. */
+json_t *report_time(int64_t t, int64_t t0);
+
+/* "127.0.0.1:80" or "[::1]:80" for endpoint e of a key. */
+void report_endpoint_str(const struct ct_key *k, int e, char *buf, size_t len);
+
+/* Scapy-style flag letters of a segment ("S", "SA", "FA", "PA", "R"). */
+void report_flags(uint8_t flags, char buf[10]);
+
+#endif
