@@ -1,6 +1,7 @@
 # verdict-text.jq — the verdict of a scenario report in plain words, one
 # claim per line, each followed by where its evidence is in the report.
-def f3: if . == null then "?" else (. * 1000 | round / 1000 | tostring) end;
+def fx($d): if . == null then "?" else pow(10; $d) as $s | ((. * $s) | round) as $m | (if $m < 0 then -$m else $m end) as $a | (if $m < 0 then "-" else "" end) + "\(($a / $s) | floor)." + (("000000000" + ($a % $s | tostring)) | .[-$d:]) end;
+def f3: fx(3);
 def ok($b): if $b then "yes" else "NO" end;
 
 . as $r
