@@ -53,16 +53,18 @@ malformed() { jq '[.capture.malformed[]?] | add // 0' "$OUT"; }
 }
 
 @test "one packet cut at every offset: each counted, skipped or decoded, the real session intact" {
-	local k ts=$(( $(u32 "$SRC" 24) - 10 ))
+	# the cut packets come 30 s after the session (inside its TIME_WAIT, so
+	# nothing about it may change), from port 9: a flow of their own
+	local k ts=$(( $(u32 "$SRC" 24) + 30 ))
 	cp "$T/data.pcap" "$T/frame"
 	patch "$T/frame" 74 00; patch "$T/frame" 75 09	# source port 9: its own flow
 	{
 		head -c 24 "$SRC"
+		tail -c +25 "$SRC"
 		for ((k = 0; k <= 92; k++)); do
 			le32 $ts; le32 $k; le32 $k; le32 92
 			tail -c 92 "$T/frame" | head -c $k
 		done
-		tail -c +25 "$SRC"
 	} >"$T/cuts.pcap"
 	clean_exit "$T/cuts.pcap"
 	assert_success
@@ -71,7 +73,7 @@ malformed() { jq '[.capture.malformed[]?] | add // 0' "$OUT"; }
 	# any cut inside the TCP options (up to 14 + 20 + 32) may be too
 	local m=$(malformed)
 	[ "$m" -ge 54 ] && [ "$m" -le 66 ] || fail "malformed = $m, want 54..66"
-	jq -S '[.connections[] | select(.client.port != 9) | del(.id)]' "$OUT" >"$T/got"
+	jq -S '[.connections[] | select(.client.port != 9 and .server.port != 9) | del(.id)]' "$OUT" >"$T/got"
 	observe "$SRC"
 	jq -S '[.connections[] | del(.id)]' "$OUT" >"$T/want"
 	run diff "$T/want" "$T/got"
