@@ -54,12 +54,13 @@ start_server() {
 	fi
 }
 
-# who SNAPSHOT PORT: the server-side sockets of PORT in words:
-# ":40312 ESTABLISHED held by pids 100,101".
+# who SNAPSHOT PORT: the server-side sockets of PORT in words, each holder
+# named as the parent (the server we started) or one of its children:
+# ":40312 ESTABLISHED held by pid 100 (parent)".
 who() {
-	jq -r --argjson p "$2" '[.sockets[] | select(.local.port == $p and .state != "LISTEN")
+	jq -r --argjson p "$2" --argjson parent "${GR_PID:-0}" '[.sockets[] | select(.local.port == $p and .state != "LISTEN")
 		| ":\(.remote.port) \(.state) held by \(if (.procs | length) > 0
-			then "pid " + ([.procs[].pid | tostring] | join(",")) else "no process" end)"]
+			then "pid " + ([.procs[] | "\(.pid) (\(if .pid == $parent then "the parent" else "a child" end))"] | join(", ")) else "no process" end)"]
 		| join("; ")' "$D/$1" 2>/dev/null
 }
 
@@ -75,7 +76,7 @@ check_1() {
 }
 
 check_2() {
-	local c data sfin text
+	local c data sfin text held hint
 	start_server
 	gr_observe "$P"
 	gr_probe client -n 1 -t 60 127.0.0.1 "$P"
@@ -91,7 +92,13 @@ check_2() {
 	if [ -z "$data" ]; then
 		gr_result failed "no data from the server within $HM s of connecting ($(gr_status server))"
 	elif [ -z "$sfin" ] || jq -e '.rst or (.cfin != null and .cfin < .sfin)' <<<"$c" >/dev/null; then
-		gr_result failed "data \"$text\" at $(gr_rel "$data" "$data"), but no FIN from the server within $HM s after it: the server never closed the connection (still open: $(who snapshot-held.json "$P"))"
+		held=$(who snapshot-held.json "$P")
+		case $held in
+		*"a child"*) hint="the child that serves it still holds it open: the server never closes first" ;;
+		*"the parent"*) hint="only the parent holds it: the child is done, but the parent never closed its copy" ;;
+		*) hint="" ;;
+		esac
+		gr_result failed "data \"$text\" at $(gr_rel "$data" "$data"), but no FIN from the server within $HM s after it: the connection stays open ($held)${hint:+: $hint}"
 	else
 		gr_result passed "data \"$text\" at $(gr_rel "$data" "$data"), then the server's FIN at $(gr_rel "$sfin" "$data") (source: $(jq -r .source <<<"$c")): the server closed first"
 	fi
@@ -162,13 +169,16 @@ check_5() {
 	k=$(wc -w <<<"$kids")
 	served=$(gr_count clients data)
 	how=$(sigchld "$GR_PID")
+	if [ "$served" -eq 0 ]; then
+		gr_probe_end clients
+		gr_result failed "the server served no client within 3 s: nothing to judge"
+		return
+	fi
 	if [ "$k" -eq 0 ]; then
 		gr_probe_end clients
 		sleep 0.5
 		z=$(gr_zombies "$GR_PID" | tr '\n' ' ')
-		if [ "$served" -eq 0 ]; then
-			gr_result failed "the server served no client within 3 s: nothing to judge"
-		elif [ -z "$z" ]; then
+		if [ -z "$z" ]; then
 			gr_result passed "no child processes while $served of 10 clients were served (an iterative server): nothing to reap, no zombie"
 		else
 			gr_result failed "zombie children of $GR_PID: $z"

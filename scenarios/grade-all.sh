@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# grade-all.sh — grade a whole class: one folder per student in SUBMISSIONS.
+#
+#   bash scenarios/grade-all.sh [--out DIR] [-j JOBS] [--hold-max S] SUBMISSIONS
+#
+# Each folder is copied to a private work dir and built there, as the
+# unprivileged grading user when root (a Makefile is untrusted code too):
+#   - with a Makefile: `make`; it must produce ./server (and may produce
+#     ./client: then rubric 10 is graded);
+#   - without: `cc -o server server.c` (and `cc -o client client.c` if there
+#     is a client.c), or `cc -o server *.c` when there is no server.c.
+# A failed build is a zero with the compiler's message as evidence. Then
+# scenarios/grade.sh grades it (JOBS students at once, each in its own
+# namespace and cgroups). Writes DIR/STUDENT/results.json for every student
+# and the class summary DIR/summary.csv and DIR/summary.json.
+set -u
+GR_TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$GR_TOP/scenarios/grade/lib.sh"
+
+usage() {
+	echo "usage: grade-all.sh [--out DIR] [-j JOBS] [--hold-max SECONDS] SUBMISSIONS"
+}
+out= jobs=${GRADE_JOBS:-2} hold=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) out=${2:-}; shift 2 ;;
+	-j) jobs=${2:-}; shift 2 ;;
+	--hold-max) hold=${2:-}; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	-*) usage >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 1 ] && [ -n "$1" ] || { usage >&2; exit 2; }
+subs=$1
+[ -d "$subs" ] || { echo "grade-all.sh: $subs: not a folder" >&2; exit 2; }
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "grade-all.sh: -j: not a number: $jobs" >&2; exit 2; }
+OUT=$(realpath -m "${out:-$GR_TOP/report/grade-all}")
+mkdir -p "$OUT" || exit 1
+gr_tools || { echo "grade-all.sh: cannot build the grading tools" >&2; exit 1; }
+ROOT=0
+if [ "$(id -u)" -eq 0 ] && [ "${GR_NO_SANDBOX:-0}" != 1 ]; then
+	ROOT=1
+	gr_user || { echo "grade-all.sh: cannot create the user $GR_USER" >&2; exit 1; }
+fi
+
+# build STUDENT SRC WORK LOG: copy and build a submission; 0 if ./server
+# exists afterwards. Runs as the grading user in cgroups of its own.
+build() {
+	local student=$1 src=$2 work=$3 log=$4 sb=() rc tag c
+	cp -r "$src/." "$work/" || return 1
+	rm -f "$work/server" "$work/client"
+	tag=tcplab-build-$$-$RANDOM
+	GR_OUT=$work GR_CGROUPS=
+	if [ "$ROOT" = 1 ]; then
+		chown -R "$GR_UID:$GR_GID" "$work"
+		gr_cgroups "$tag"
+		sb=(-u "$GR_UID" -g "$GR_GID")
+		for c in $GR_CGROUPS; do sb+=(-c "$c"); done
+	fi
+	local script='if [ -f Makefile ] || [ -f makefile ]; then echo "$ make"; make
+elif [ -f server.c ]; then echo "$ cc -o server server.c"; cc -o server server.c || exit
+	if [ -f client.c ]; then echo "$ cc -o client client.c"; cc -o client client.c; fi
+else echo "$ cc -o server *.c"; cc -o server *.c; fi'
+	"$GR_SANDBOX" "${sb[@]}" -d "$work" -l "nproc=512,cpu=60,nofile=256,fsize=64" -w 120 \
+		-p "$work/.build.pid" -- /bin/sh -c "$script" </dev/null >"$log" 2>&1 3>&-
+	rc=$?
+	echo "$(cat "$work/.build.pid" 2>/dev/null)" >"$work/.started"
+	gr_sb_kill
+	for c in $GR_CGROUPS; do rmdir "$c" 2>/dev/null; done
+	[ $rc -eq 0 ] && [ -x "$work/server" ]
+}
+
+# zero STUDENT DIR LOG HASCLIENT: results.json for a submission that did not
+# build: every check 0, the compiler's message as evidence.
+zero() {
+	local msg
+	msg=$(tail -c 2000 "$3")
+	jq -n --arg name "$1" --arg msg "$msg" --argjson client "$5" '
+		[range(1; 11) | {number: ., name: "\(.). (not run: the build failed)",
+			score: 0, max_score: (if . == 10 and ($client | not) then 0 else 10 end),
+			status: "failed", output: "not run: the submission did not build"}] as $t
+		| {score: 0, max_score: ([$t[].max_score] | add),
+		   output: "the submission did not build:\n\($msg)",
+		   tests: ([{number: 0, name: "0. build", score: 0, max_score: 0,
+		             status: "failed", output: $msg}] + $t),
+		   extra_data: {student: $name, build: "failed"}}' >"$2/results.json"
+	printf 'tcplab grade: %s   0 (build failed)\n%s\n' "$1" "$msg" >"$2/summary.txt"
+}
+
+# one STUDENT: build and grade one submission; one line on stdout at the end.
+one() {
+	local student=$1 src=$subs/$1 dir=$OUT/$1 work client= has_client=false
+	mkdir -p "$dir"
+	rm -f "$dir/results.json"
+	work=$(mktemp -d "${TMPDIR:-/tmp}/tcplab-build-$student.XXXXXX") || return 1
+	chmod 755 "$work"
+	ls "$src" | grep -qx 'client\.c' && has_client=true
+	if ! build "$student" "$src" "$work" "$dir/build.log"; then
+		zero "$student" "$dir" "$dir/build.log" "$work" "$has_client"
+	else
+		[ -x "$work/client" ] && client="$work/client {host} {port}"
+		timeout -k 10 600 bash "$GR_TOP/scenarios/grade.sh" --name "$student" --out "$dir" \
+			${hold:+--hold-max "$hold"} ${client:+--client "$client"} \
+			--server "$work/server {port}" </dev/null >"$dir/grade.log" 2>&1 3>&-
+		[ -s "$dir/results.json" ] || {
+			echo "the harness could not grade $student (see grade.log)" >"$dir/build.log"
+			zero "$student" "$dir" "$dir/grade.log" "$work" "$has_client"
+		}
+	fi
+	rm -rf "$work"
+	jq -r --arg s "$student" '"\($s): \(.score)/\(.max_score)  failed: \([.tests[] | select(.status == "failed" and .max_score > 0) | .number] | map(tostring) | join(",") | if . == "" then "none" else . end)"' "$dir/results.json"
+}
+
+students=()
+for d in "$subs"/*/; do
+	[ -d "$d" ] && students+=("$(basename "$d")")
+done
+[ ${#students[@]} -gt 0 ] || { echo "grade-all.sh: no student folders in $subs" >&2; exit 2; }
+echo "grading ${#students[@]} submissions from $subs, $jobs at a time -> $OUT"
+for s in "${students[@]}"; do
+	one "$s" &
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+done
+wait
+
+# the class summary
+for s in "${students[@]}"; do
+	jq -c --arg s "$s" '{student: $s, score, max_score,
+		build: (.extra_data.build // "ok"),
+		checks: (reduce (.tests[] | select(.number > 0)) as $t ({};
+			.[$t.number | tostring] = (if $t.max_score == 0 then null else $t.score end)))}' \
+		"$OUT/$s/results.json"
+done | jq -s '{students: ., count: length,
+	mean: (if length > 0 then ([.[].score] | add / length * 10 | round / 10) else null end)}' \
+	>"$OUT/summary.json"
+jq -r '"student,score,max_score,build," + ([range(1; 11) | "check\(.)"] | join(",")),
+	(.students[] | [.student, .score, .max_score, .build,
+		(.checks as $c | range(1; 11) | $c[tostring] // "")] | map(tostring) | join(","))' \
+	"$OUT/summary.json" >"$OUT/summary.csv"
+echo
+column -s, -t <"$OUT/summary.csv"
+echo "class summary: $OUT/summary.csv, $OUT/summary.json"
+exit 0
