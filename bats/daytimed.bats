@@ -1,0 +1,230 @@
+#!/usr/bin/env bats
+# bin/daytimed: the daytime server of the lab, iterative and fork modes.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+load programs_helper
+
+teardown() { programs_teardown; }
+
+CTIME_RE='^[A-Z][a-z]{2} [A-Z][a-z]{2} [ 123][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] [0-9]{4}$'
+STAMPED_TIME_RE='^[0-9.]+ [A-Z][a-z]{2} [A-Z][a-z]{2} [ 123][0-9] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] [0-9]{4}$'
+
+@test "daytimed prints exactly one stdout line: listening on 127.0.0.1:PORT" {
+	start_server d daytimed
+	[ "$PORT" -gt 0 ]
+	run cat "$T/d.out"
+	assert_output "listening on 127.0.0.1:$PORT"
+	run ss -Htnlp "sport = :$PORT"
+	assert_line --regexp "^LISTEN .* 127\.0\.0\.1:$PORT .*pid=$SERVER_PID,"
+	kill -TERM "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	run cat "$T/d.out"
+	assert_output "listening on 127.0.0.1:$PORT"
+}
+
+@test "daytimed sends ctime(3) text plus CRLF, 26 bytes, and closes first (server in TIME_WAIT)" {
+	start_server d daytimed
+	before=$(date +%s)
+	timeout 5 cat </dev/tcp/127.0.0.1/"$PORT" >"$T/got"
+	after=$(date +%s)
+	[ "$(wc -c <"$T/got")" -eq 26 ]
+	[ "$(tail -c 2 "$T/got" | od -An -c | tr -d ' ')" = '\r\n' ]
+	line=$(tr -d '\r\n' <"$T/got")
+	[[ $line =~ $CTIME_RE ]]
+	t=$(date -d "$line" +%s)
+	[ "$t" -ge "$before" ] && [ "$t" -le "$after" ]
+	wait_for "$T/d.err" "close 127\.0\.0\.1:[0-9]+ \(server closed first\)$" 5
+	# the active closer's side (local port = server port) is in TIME_WAIT
+	run ss -Htan state time-wait "sport = :$PORT"
+	assert_line --regexp "127\.0\.0\.1:$PORT +127\.0\.0\.1:[0-9]+"
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "iterative daytimed -s 2: the second client waits in the backlog and gets its time 2 s later" {
+	start_server d daytimed -m iterative -s 2
+	start_telnet a "$PORT"
+	wait_for "$T/a.tel" "$STAMPED_TIME_RE" 5
+	start_telnet b "$PORT"
+	wait_for "$T/b.tel" ' Connected to 127\.0\.0\.1\.$' 5
+	# b's handshake is complete but accept() has not taken it: Recv-Q 1
+	[ "$(listen_recvq "$PORT")" = 1 ]
+	[ "$(grep -c '^.* accept ' "$T/d.err")" -eq 1 ]
+	wait_for "$T/b.tel" ' Connection closed by foreign host\.$' 8
+	a_conn=$(stamp_of a ' Connected to ')
+	a_time=$(stamp_of a "$STAMPED_TIME_RE")
+	a_close=$(stamp_of a ' Connection closed by foreign host')
+	b_conn=$(stamp_of b ' Connected to ')
+	b_time=$(stamp_of b "$STAMPED_TIME_RE")
+	b_close=$(stamp_of b ' Connection closed by foreign host')
+	echo "a: conn $a_conn time $a_time close $a_close; b: conn $b_conn time $b_time close $b_close"
+	fcmp "$b_conn < $a_close"		# handshake done before a is finished
+	fcmp "$b_time - $a_time >= 1.5 && $b_time - $a_time <= 2.5"
+	fcmp "$a_close - $a_time >= 1.5 && $a_close - $a_time <= 2.5"
+	fcmp "$b_close - $b_time >= 1.5 && $b_close - $b_time <= 2.5"
+	[ "$(date -d "$(time_line b)" +%s)" -ge $(( $(date -d "$(time_line a)" +%s) + 1 )) ]
+}
+
+@test "fork daytimed -s 2: two clients get their times less than 0.5 s apart, one child each" {
+	start_server d daytimed -m fork -s 2
+	start_telnet a "$PORT"
+	start_telnet b "$PORT"
+	wait_for "$T/a.tel" "$STAMPED_TIME_RE" 5
+	wait_for "$T/b.tel" "$STAMPED_TIME_RE" 5
+	# while they sleep: two children, each holding only its connected
+	# socket; the parent holds only the listening socket.
+	wait_count "$T/d.err" ' accept 127\.0\.0\.1:[0-9]+ child [0-9]+$' 2 5
+	kids=$(ps -o pid= --ppid "$SERVER_PID" | wc -l)
+	[ "$kids" -eq 2 ]
+	for c in $(ps -o pid= --ppid "$SERVER_PID"); do
+		[ "$(find /proc/"$c"/fd -lname 'socket:*' | wc -l)" -eq 1 ]
+	done
+	[ "$(find /proc/"$SERVER_PID"/fd -lname 'socket:*' | wc -l)" -eq 1 ]
+	[ "$(listen_recvq "$PORT")" = 0 ]
+	a_time=$(stamp_of a "$STAMPED_TIME_RE")
+	b_time=$(stamp_of b "$STAMPED_TIME_RE")
+	echo "a $a_time b $b_time"
+	fcmp "($b_time - $a_time) < 0.5 && ($a_time - $b_time) < 0.5"
+	wait_for "$T/a.tel" ' Connection closed by foreign host\.$' 5
+	wait_for "$T/b.tel" ' Connection closed by foreign host\.$' 5
+	a_close=$(stamp_of a ' Connection closed by foreign host')
+	fcmp "$a_close - $a_time >= 1.5 && $a_close - $a_time <= 2.5"
+}
+
+@test "fork daytimed: after 20 clients no zombie children remain and it still serves" {
+	start_server d daytimed -m fork -s 0.2
+	pids=()
+	for i in $(seq 1 20); do
+		(timeout 5 cat </dev/tcp/127.0.0.1/"$PORT" >"$T/c$i") 3>&- &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in $(seq 1 20); do
+		[ "$(wc -c <"$T/c$i")" -eq 26 ]
+	done
+	wait_count "$T/d.err" ' close 127\.0\.0\.1:[0-9]+ \(server closed first\)$' 20 5
+	for i in $(seq 1 40); do
+		[ -z "$(ps -o stat= --ppid "$SERVER_PID")" ] && break
+		sleep 0.05
+	done
+	run ps -o stat= --ppid "$SERVER_PID"
+	refute_output --partial Z
+	assert_output ""
+	[ "$(grep -c ' accept 127\.0\.0\.1:[0-9]* child [0-9]*$' "$T/d.err")" -eq 20 ]
+	# the SIGCHLDs interrupted the parent; it kept accepting
+	timeout 5 cat </dev/tcp/127.0.0.1/"$PORT" >"$T/last"
+	[ "$(wc -c <"$T/last")" -eq 26 ]
+	kill -0 "$SERVER_PID"
+}
+
+@test "daytimed exits 0 on SIGTERM and on SIGINT, even in the middle of a client (iterative)" {
+	start_server d daytimed -m iterative -s 30
+	start_telnet a "$PORT"
+	wait_for "$T/d.err" ' sent 127\.0\.0\.1:' 5
+	kill -TERM "$SERVER_PID"
+	st=0; wait "$SERVER_PID" || st=$?
+	[ "$st" -eq 0 ]
+	wait_for "$T/d.err" ' exit on Terminated$' 2
+	start_server e daytimed -m fork
+	kill -INT "$SERVER_PID"
+	st=0; wait "$SERVER_PID" || st=$?
+	[ "$st" -eq 0 ]
+	run tail -n1 "$T/e.err"
+	assert_output --regexp ' daytimed\[[0-9]+\]: exit on Interrupt$'
+}
+
+@test "daytimed -b ::1 listens on [::1]:PORT and serves an IPv6 client" {
+	start_server d daytimed -b ::1
+	run cat "$T/d.out"
+	assert_output "listening on [::1]:$PORT"
+	start_telnet a "$PORT" ::1
+	wait_for "$T/a.tel" ' Connection closed by foreign host\.$' 5
+	[[ $(time_line a) =~ $CTIME_RE ]]
+	run grep -E ' accept \[::1\]:[0-9]+ child [0-9]+$' "$T/d.err"
+	assert_success
+}
+
+@test "daytimed -b :: takes IPv4 clients too and shows them as 127.0.0.1" {
+	start_server d daytimed -b ::
+	run cat "$T/d.out"
+	assert_output "listening on [::]:$PORT"
+	timeout 5 cat </dev/tcp/127.0.0.1/"$PORT" >"$T/got"
+	[ "$(wc -c <"$T/got")" -eq 26 ]
+	wait_for "$T/d.err" ' accept 127\.0\.0\.1:[0-9]+ child [0-9]+$' 5
+}
+
+@test "daytimed restarts on the same port while its TIME_WAIT sockets remain (SO_REUSEADDR)" {
+	start_server d daytimed
+	first=$SERVER_PID
+	timeout 5 cat </dev/tcp/127.0.0.1/"$PORT" >/dev/null
+	port=$PORT
+	wait_for "$T/d.err" ' close 127\.0\.0\.1:' 5
+	[ "$(ss -Htan state time-wait "sport = :$port" | wc -l)" -eq 1 ]
+	kill -TERM "$first"
+	wait "$first" || true
+	start_server e daytimed -p "$port"
+	[ "$PORT" = "$port" ]
+	timeout 5 cat </dev/tcp/127.0.0.1/"$PORT" >"$T/got"
+	[ "$(wc -c <"$T/got")" -eq 26 ]
+}
+
+@test "daytimed survives a client that resets before it is served" {
+	start_server d daytimed -m iterative -s 1
+	start_telnet a "$PORT"
+	wait_for "$T/d.err" ' sent 127\.0\.0\.1:' 5
+	# connect, then abort with RST (SO_LINGER 0) while waiting in the backlog
+	perl -MSocket -e '
+		socket(my $s, PF_INET, SOCK_STREAM, 0) or die;
+		connect($s, pack_sockaddr_in($ARGV[0], inet_aton("127.0.0.1"))) or die;
+		setsockopt($s, SOL_SOCKET, SO_LINGER, pack("ii", 1, 0)) or die;
+		close($s);' "$PORT"
+	start_telnet c "$PORT"
+	wait_for "$T/c.tel" ' Connection closed by foreign host\.$' 8
+	[[ $(time_line c) =~ $CTIME_RE ]]
+	kill -0 "$SERVER_PID"
+}
+
+@test "daytimed: port in use is one clear error, exit 1" {
+	start_server d daytimed
+	run "$BIN/daytimed" -p "$PORT"
+	[ "$status" -eq 1 ]
+	assert_output "daytimed: bind 127.0.0.1:$PORT: Address already in use"
+}
+
+@test "daytimed: bad port, mode, seconds, backlog and address are one clear error, exit 2" {
+	run "$BIN/daytimed" -p 70000
+	[ "$status" -eq 2 ]
+	assert_output "daytimed: bad port '70000': want 0..65535"
+	run "$BIN/daytimed" -p 80x
+	[ "$status" -eq 2 ]
+	assert_output "daytimed: bad port '80x': want 0..65535"
+	run "$BIN/daytimed" -m threads
+	[ "$status" -eq 2 ]
+	assert_output "daytimed: bad mode 'threads': want iterative or fork"
+	run "$BIN/daytimed" -s -1
+	[ "$status" -eq 2 ]
+	assert_output "daytimed: bad seconds '-1': want a number 0..86400"
+	run "$BIN/daytimed" -q many
+	[ "$status" -eq 2 ]
+	assert_output "daytimed: bad backlog 'many': want 0..65535"
+	run "$BIN/daytimed" -b 300.1.1.1
+	[ "$status" -eq 2 ]
+	assert_output --regexp "^daytimed: bad address '300\.1\.1\.1': .+$"
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "daytimed: an unknown flag prints the error and the usage on stderr, exit 2; -h prints usage, exit 0" {
+	run --separate-stderr "$BIN/daytimed" -x
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "${stderr_lines[0]}" = "daytimed: unknown option -x" ]
+	[ "${stderr_lines[1]}" = "usage: daytimed [-m iterative|fork] [-s SECONDS] [-p PORT] [-b ADDRESS] [-q BACKLOG]" ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	run --separate-stderr "$BIN/daytimed" -p
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "daytimed: option -p needs an argument" ]
+	run --separate-stderr "$BIN/daytimed" -h
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "usage: daytimed [-m iterative|fork] [-s SECONDS] [-p PORT] [-b ADDRESS] [-q BACKLOG]" ]
+	[ -z "$stderr" ]
+}

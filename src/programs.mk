@@ -1,0 +1,3 @@
+# The lab's programs (issue 2): daytimed, cmdserver, cmdclient.
+PROGS += daytimed
+daytimed_OBJS += daytimed.o sock.o tstamp.o
