@@ -54,26 +54,41 @@ push(struct fsm_side *x, int64_t t, int st)
 		x->k.tw_since = t;
 }
 
-/* Records an undo point before the first unconfirmed transition. */
+static int
+bit_index(uint8_t bit)
+{
+	return bit == FSM_UNC_RXFIN ? 0 : bit == FSM_UNC_FINACK ? 1 : 2;
+}
+
+/* Records an undo point before an unconfirmed transition of kind `bit`. */
 static void
 tentative(struct fsm *f, struct fsm_side *x, uint8_t bit)
 {
-	if (x->unconf == 0) {
-		x->undo = x->k;
-		x->undo_pkt = f->npkts;
-	}
+	int i = bit_index(bit);
+
+	if (x->unconf & bit)
+		return;
+	x->undo[i] = x->k;
+	x->undo_pkt[i] = f->npkts;
+	x->undo_seq[i] = ++f->nundo;
 	x->unconf |= bit;
 }
 
+/* Refutes the inference `bit` and every one made after it. */
 static void
-rollback(struct fsm *f, int r)
+rollback(struct fsm *f, int r, uint8_t bit)
 {
 	struct fsm_side *x = &f->side[r];
+	int i = bit_index(bit), j;
+	uint32_t since = x->undo_seq[i];
 
-	x->k = x->undo;
-	x->unconf = 0;
+	x->k = x->undo[i];
+	for (j = 0; j < FSM_NUNC; j++)
+		if ((x->unconf & (1 << j)) && x->undo_seq[j] >= since)
+			x->unconf &= (uint8_t)~(1 << j);
 	f->rolled |= (uint8_t)(1 << r);
 	f->rolled_state[r] = x->k.state;
+	f->rolled_pkt[r] = x->undo_pkt[i];
 }
 
 /* The receiver's side of a FIN. */
@@ -146,20 +161,19 @@ check_evidence(struct fsm *f, int from, const struct seg *s)
 
 	if (x->unconf == 0 || (fl & SEG_RST))
 		return;
+	/* confirmations first: they cannot be refuted afterwards */
+	if (covers)
+		x->unconf &= (uint8_t)~FSM_UNC_RXFIN;
+	if (!(fl & SEG_SYN))
+		x->unconf &= (uint8_t)~FSM_UNC_SYNACK;
 	if ((fl & SEG_SYN) && (x->unconf & FSM_UNC_SYNACK))
-		rollback(f, from);
+		rollback(f, from, FSM_UNC_SYNACK);
 	else if ((fl & SEG_FIN) && (x->unconf & FSM_UNC_FINACK) &&
 	    x->k.fin_sent && s->seq + s->len == x->k.fin_seq)
-		rollback(f, from);
+		rollback(f, from, FSM_UNC_FINACK);
 	else if ((fl & SEG_ACK) && (x->unconf & FSM_UNC_RXFIN) &&
 	    p->k.fin_sent && !covers)
-		rollback(f, from);
-	else {
-		if (covers)
-			x->unconf &= (uint8_t)~FSM_UNC_RXFIN;
-		if (!(fl & SEG_SYN))
-			x->unconf &= (uint8_t)~FSM_UNC_SYNACK;
-	}
+		rollback(f, from, FSM_UNC_RXFIN);
 }
 
 static void

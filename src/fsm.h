@@ -39,10 +39,14 @@ struct fsm_track {
 	int64_t tw_since;	/* -1, or when TIME_WAIT began */
 };
 
+#define FSM_NUNC 3
+
 struct fsm_side {
-	struct fsm_track k, undo;
+	struct fsm_track k;
+	struct fsm_track undo[FSM_NUNC];	/* one undo point per FSM_UNC_ bit */
+	uint32_t undo_pkt[FSM_NUNC];	/* packet count when it was taken */
+	uint32_t undo_seq[FSM_NUNC];	/* order in which they were taken */
 	uint8_t unconf;		/* FSM_UNC_* */
-	uint32_t undo_pkt;	/* packet count when the undo point was taken */
 	int64_t fin_t;		/* when our FIN was last seen on the wire */
 	int64_t tw_end;		/* -1, or when TIME_WAIT really ended */
 	int64_t t[FSM_MAXSTEPS];
@@ -58,6 +62,8 @@ struct fsm {
 	uint8_t rolled;		/* bit r: side r was rolled back by the last step */
 	uint8_t rolled_state[2];	/* the state a rollback restored */
 	uint32_t npkts;		/* segments fed so far */
+	uint32_t nundo;		/* undo points taken so far */
+	uint32_t rolled_pkt[2];	/* first packet a rollback rewrote */
 };
 
 /*

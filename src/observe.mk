@@ -4,3 +4,7 @@ tcpobserve_OBJS += tcpobserve.o capture.o decode.o fsm.o zeek.o conntab.o \
                    track.o report.o ladder.o
 tcpobserve_LIBS += -lpcap -ljansson
 
+UNITS += test_decode test_fsm test_conntab
+test_decode_OBJS += tests/test_decode.o decode.o
+test_fsm_OBJS += tests/test_fsm.o fsm.o zeek.o decode.o
+test_conntab_OBJS += tests/test_conntab.o conntab.o track.o fsm.o zeek.o decode.o

@@ -309,7 +309,7 @@ record(struct track *tr, struct conn *c, int from, const struct seg *s,
 
 		if (!(c->fsm.rolled & (1 << r)))
 			continue;
-		for (i = c->fsm.side[r].undo_pkt; i < c->npk; i++) {
+		for (i = c->fsm.rolled_pkt[r]; i < c->npk; i++) {
 			if (r == FSM_CLIENT)
 				c->pkts[i].cst = c->fsm.rolled_state[r];
 			else
