@@ -194,8 +194,11 @@ capture_run(struct capture *c, capture_fn *fn, void *ctx,
 	active = c->p;
 	while (!stopping) {
 		rc = pcap_next_ex(c->p, &h, &data);
-		if (rc == 0)
-			continue;	/* live timeout: look at the flag again */
+		if (rc == 0) {		/* live timeout: time passes */
+			if (fn(ctx, NULL, NULL) != 0)
+				break;
+			continue;
+		}
 		if (rc == PCAP_ERROR_BREAK)
 			break;
 		if (rc < 0) {

@@ -19,7 +19,11 @@ struct capture_opts {
 	long count;		/* -c: stop after this many packets (0: no) */
 };
 
-/* Called for each packet; a non-zero return stops the capture. */
+/*
+ * Called for each packet; a non-zero return stops the capture. A live
+ * capture also calls it with h == NULL when no packet came for 100 ms, so
+ * the caller can let time pass (TIME_WAIT expiry by the clock).
+ */
 typedef int capture_fn(void *ctx, const struct pcap_pkthdr *h,
     const u_char *data);
 

@@ -79,7 +79,7 @@ decode_tcp(const uint8_t *p, uint32_t caplen, uint32_t iplen, struct seg *s)
 }
 
 static enum decode_status
-decode_ipv4(const uint8_t *p, uint32_t caplen, struct seg *s)
+decode_ipv4(const uint8_t *p, uint32_t caplen, uint32_t wl, struct seg *s)
 {
 	uint32_t hl, tot;
 
@@ -93,9 +93,9 @@ decode_ipv4(const uint8_t *p, uint32_t caplen, struct seg *s)
 	if (hl > caplen)
 		return DECODE_TRUNCATED_IP;
 	tot = rd16(p + 2);
-	if (tot == 0)		/* TSO: length left to the NIC; trust the capture */
-		tot = caplen;
-	if (tot < hl)
+	if (tot == 0)		/* TSO: length left to the NIC; trust the wire */
+		tot = wl;
+	if (tot < hl || tot > wl)	/* more than was on the wire: a lie */
 		return DECODE_BAD_IP_TOTAL_LENGTH;
 	if ((rd16(p + 6) & 0x1fff) != 0)
 		return DECODE_FRAGMENT;
@@ -110,7 +110,7 @@ decode_ipv4(const uint8_t *p, uint32_t caplen, struct seg *s)
 }
 
 static enum decode_status
-decode_ipv6(const uint8_t *p, uint32_t caplen, struct seg *s)
+decode_ipv6(const uint8_t *p, uint32_t caplen, uint32_t wl, struct seg *s)
 {
 	uint32_t off = 40, plen;
 	uint8_t nh;
@@ -120,8 +120,10 @@ decode_ipv6(const uint8_t *p, uint32_t caplen, struct seg *s)
 	if (p[0] >> 4 != 6)
 		return DECODE_BAD_IP_VERSION;
 	plen = rd16(p + 4);
-	if (plen == 0)		/* jumbogram or TSO: use what was captured */
-		plen = caplen - 40;
+	if (plen == 0)		/* jumbogram or TSO: use what was on the wire */
+		plen = wl - 40;
+	if (plen > wl - 40)
+		return DECODE_BAD_IP_TOTAL_LENGTH;
 	nh = p[6];
 	for (;;) {
 		uint32_t elen;
@@ -159,40 +161,41 @@ decode_ipv6(const uint8_t *p, uint32_t caplen, struct seg *s)
 
 static enum decode_status
 decode_ethertype(uint16_t type, const uint8_t *p, uint32_t caplen,
-    struct seg *s)
+    uint32_t wl, struct seg *s)
 {
 	if (type == ETH_IPV4)
-		return decode_ipv4(p, caplen, s);
+		return decode_ipv4(p, caplen, wl, s);
 	if (type == ETH_IPV6)
-		return decode_ipv6(p, caplen, s);
+		return decode_ipv6(p, caplen, wl, s);
 	return DECODE_NOT_IP;
 }
 
 /* BSD address families for IPv6 differ per OS; Linux uses 10. */
 static enum decode_status
-decode_family(uint32_t af, const uint8_t *p, uint32_t caplen, struct seg *s)
+decode_family(uint32_t af, const uint8_t *p, uint32_t caplen, uint32_t wl,
+    struct seg *s)
 {
 	if (af == 2)
-		return decode_ipv4(p, caplen, s);
+		return decode_ipv4(p, caplen, wl, s);
 	if (af == 10 || af == 24 || af == 28 || af == 30)
-		return decode_ipv6(p, caplen, s);
+		return decode_ipv6(p, caplen, wl, s);
 	return DECODE_NOT_IP;
 }
 
 static enum decode_status
-decode_raw(const uint8_t *p, uint32_t caplen, struct seg *s)
+decode_raw(const uint8_t *p, uint32_t caplen, uint32_t wl, struct seg *s)
 {
 	if (caplen < 1)
 		return DECODE_TRUNCATED_IP;
 	if (p[0] >> 4 == 4)
-		return decode_ipv4(p, caplen, s);
+		return decode_ipv4(p, caplen, wl, s);
 	if (p[0] >> 4 == 6)
-		return decode_ipv6(p, caplen, s);
+		return decode_ipv6(p, caplen, wl, s);
 	return DECODE_BAD_IP_VERSION;
 }
 
 static enum decode_status
-decode_ether(const uint8_t *p, uint32_t caplen, struct seg *s)
+decode_ether(const uint8_t *p, uint32_t caplen, uint32_t wl, struct seg *s)
 {
 	uint32_t off = 12;
 	uint16_t type;
@@ -209,25 +212,28 @@ decode_ether(const uint8_t *p, uint32_t caplen, struct seg *s)
 	}
 	if (type < 1536)	/* an 802.3 length: LLC/SNAP, not IP for us */
 		return DECODE_NOT_IP;
-	return decode_ethertype(type, p + off, caplen - off, s);
+	return decode_ethertype(type, p + off, caplen - off, wl - off, s);
 }
 
 enum decode_status
-decode_packet(int dlt, const uint8_t *p, uint32_t caplen, struct seg *s)
+decode_packet(int dlt, const uint8_t *p, uint32_t caplen, uint32_t wirelen,
+    struct seg *s)
 {
-	uint32_t af;
+	uint32_t af, wl = wirelen < caplen ? caplen : wirelen;
 
 	switch (dlt) {
 	case DECODE_DLT_EN10MB:
-		return decode_ether(p, caplen, s);
+		return decode_ether(p, caplen, wl, s);
 	case DECODE_DLT_LINUX_SLL:
 		if (caplen < 16)
 			return DECODE_TRUNCATED_LINK;
-		return decode_ethertype(rd16(p + 14), p + 16, caplen - 16, s);
+		return decode_ethertype(rd16(p + 14), p + 16, caplen - 16,
+		    wl - 16, s);
 	case DECODE_DLT_LINUX_SLL2:
 		if (caplen < 20)
 			return DECODE_TRUNCATED_LINK;
-		return decode_ethertype(rd16(p), p + 20, caplen - 20, s);
+		return decode_ethertype(rd16(p), p + 20, caplen - 20, wl - 20,
+		    s);
 	case DECODE_DLT_NULL:
 		if (caplen < 4)
 			return DECODE_TRUNCATED_LINK;
@@ -236,19 +242,19 @@ decode_packet(int dlt, const uint8_t *p, uint32_t caplen, struct seg *s)
 		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 		if (af > 0xffff)
 			af = rd32(p);
-		return decode_family(af, p + 4, caplen - 4, s);
+		return decode_family(af, p + 4, caplen - 4, wl - 4, s);
 	case DECODE_DLT_LOOP:
 		if (caplen < 4)
 			return DECODE_TRUNCATED_LINK;
-		return decode_family(rd32(p), p + 4, caplen - 4, s);
+		return decode_family(rd32(p), p + 4, caplen - 4, wl - 4, s);
 	case DECODE_DLT_RAW:
 	case DECODE_DLT_RAW_OPENBSD:
 	case DECODE_DLT_RAW_LT:
-		return decode_raw(p, caplen, s);
+		return decode_raw(p, caplen, wl, s);
 	case DECODE_DLT_IPV4:
-		return decode_ipv4(p, caplen, s);
+		return decode_ipv4(p, caplen, wl, s);
 	case DECODE_DLT_IPV6:
-		return decode_ipv6(p, caplen, s);
+		return decode_ipv6(p, caplen, wl, s);
 	default:
 		return DECODE_UNSUPPORTED_LINK;
 	}
@@ -259,7 +265,7 @@ decode_link_supported(int dlt)
 {
 	struct seg s;
 
-	return decode_packet(dlt, NULL, 0, &s) != DECODE_UNSUPPORTED_LINK;
+	return decode_packet(dlt, NULL, 0, 0, &s) != DECODE_UNSUPPORTED_LINK;
 }
 
 static const char *const status_names[DECODE_NSTATUS] = {

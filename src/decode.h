@@ -63,11 +63,13 @@ struct seg {
 #define DECODE_DLT_LINUX_SLL2	276
 
 /*
- * Decodes caplen bytes of one captured frame of link type dlt into *s.
- * Pure and bounds-checked: any byte pattern gives a status, never a crash.
+ * Decodes caplen captured bytes of one frame of link type dlt, wirelen bytes
+ * long on the wire, into *s. Pure and bounds-checked: any byte pattern gives
+ * a status, never a crash. An IP length beyond wirelen is malformed; beyond
+ * caplen only (a snaplen cut) is fine as long as the headers are there.
  */
 enum decode_status decode_packet(int dlt, const uint8_t *p, uint32_t caplen,
-    struct seg *s);
+    uint32_t wirelen, struct seg *s);
 
 /* Whether dlt is one decode_packet understands (checked once per capture). */
 int decode_link_supported(int dlt);

@@ -229,7 +229,7 @@ ladder_end(struct ladder *l, uint64_t dropped, const char *truncated)
 	    (unsigned long long)st->packets,
 	    (unsigned long long)st->tcp_packets,
 	    (unsigned long long)st->connections,
-	    st->have_t0 ? (double)(st->tlast - st->t0) / 1e6 : 0.0,
+	    st->have_t0 ? (double)(st->tend - st->t0) / 1e6 : 0.0,
 	    (unsigned long long)dropped);
 	for (i = 0; i < DECODE_NSTATUS; i++) {
 		if (decode_is_malformed(i) && st->status[i] > 0) {

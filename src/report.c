@@ -299,7 +299,7 @@ report_end(struct report *r, uint64_t dropped, const char *truncated)
 	    "connections", (json_int_t)st->connections,
 	    "dropped", (json_int_t)dropped,
 	    "malformed", mal,
-	    "duration", st->have_t0 ? report_time(st->tlast, st->t0) :
+	    "duration", st->have_t0 ? report_time(st->tend, st->t0) :
 	    json_real(0),
 	    "truncated", truncated ? json_string(truncated) : json_null()),
 	    DUMP_FLAGS);

@@ -3,6 +3,8 @@
  * from a live interface or a capture file (tcpdump's habits), as a JSON
  * report or a ladder diagram; `--snapshot` asks the kernel instead.
  */
+#include <sys/time.h>
+
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
@@ -53,16 +55,31 @@ usage(FILE *fp, int status)
 	exit(status);
 }
 
-/* capture_fn: decode and track one packet. */
+/* The clock pcap stamps live packets with, in µs. */
+static int64_t
+wall_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* capture_fn: decode and track one packet (or let time pass: h NULL). */
 static int
 on_packet(void *ctx, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct run *run = ctx;
 	struct seg s;
 	enum decode_status st;
-	int64_t t = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	int64_t t;
 
-	st = decode_packet(run->dlt, data, h->caplen, &s);
+	if (h == NULL) {
+		track_tick(run->tr, wall_us());
+		return 0;
+	}
+	t = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	st = decode_packet(run->dlt, data, h->caplen, h->len, &s);
 	if (track_packet(run->tr, st, &s, t) == -1) {
 		run->failed = errno;
 		return 1;
@@ -159,6 +176,7 @@ main(int argc, char **argv)
 		usage(stderr, 2);
 	}
 	o.filter = join_args(argc - optind, argv + optind);
+	capture_catch_signals();	/* before "listening on" is said */
 	if ((cap = capture_open(&o, errbuf)) == NULL)
 		errx(1, "%s", errbuf);
 	run.dlt = capture_datalink(cap);
@@ -182,7 +200,6 @@ main(int argc, char **argv)
 			err(1, "track_new");
 		report_set_source(rep, capture_source(cap), track_stats(run.tr));
 	}
-	capture_catch_signals();
 	rc = capture_run(cap, on_packet, &run, errbuf);
 	if (run.failed) {
 		errno = run.failed;
@@ -195,7 +212,8 @@ main(int argc, char **argv)
 		warnx("warning: %s: %s; the report covers the packets before it",
 		    o.file, errbuf);
 	}
-	track_finish(run.tr);
+	/* a live capture covered time up to now, a file up to its last packet */
+	track_finish(run.tr, o.iface ? wall_us() : 0);
 	if (text)
 		rc = ladder_end(lad, capture_dropped(cap), trunc);
 	else

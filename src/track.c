@@ -343,8 +343,10 @@ track_packet(struct track *tr, enum decode_status st, const struct seg *s,
 	}
 	if (t > tr->st.tlast)
 		tr->st.tlast = t;
+	if (t > tr->st.tend)
+		tr->st.tend = t;
 	tr->st.status[st < DECODE_NSTATUS ? st : DECODE_NOT_IP]++;
-	expire(tr, tr->st.tlast);
+	expire(tr, tr->st.tend);
 	if (st != DECODE_OK)
 		return 0;
 	tr->st.tcp_packets++;
@@ -383,10 +385,20 @@ track_packet(struct track *tr, enum decode_status st, const struct seg *s,
 }
 
 void
-track_finish(struct track *tr)
+track_tick(struct track *tr, int64_t now)
 {
+	if (now > tr->st.tend)
+		tr->st.tend = now;
+	expire(tr, tr->st.tend);
+}
+
+void
+track_finish(struct track *tr, int64_t now)
+{
+	if (now > tr->st.tend)
+		tr->st.tend = now;
 	while (tr->head != NULL)
-		retire(tr, tr->head, tr->st.tlast);
+		retire(tr, tr->head, tr->st.tend);
 	tr->qlen = 0;
 }
 

@@ -56,6 +56,7 @@ struct track_stats {
 	uint64_t packets, tcp_packets, connections;
 	uint64_t status[DECODE_NSTATUS];	/* by decode_status */
 	int64_t t0, tlast;		/* first and last packet time (µs) */
+	int64_t tend;			/* how far the capture covered time */
 	int have_t0;
 };
 
@@ -74,8 +75,18 @@ struct track *track_new(int keep_packets, track_emit_fn *emit, void *ctx);
 int track_packet(struct track *tr, enum decode_status st,
     const struct seg *s, int64_t t);
 
-/* End of capture: every connection still open is emitted, in id order. */
-void track_finish(struct track *tr);
+/*
+ * Capture time has reached now (µs) without a packet (a live capture's
+ * clock): TIME_WAITs that expired by then are closed and emitted.
+ */
+void track_tick(struct track *tr, int64_t now);
+
+/*
+ * End of capture at time now (the last packet of a file; the wall clock of
+ * a live capture, which covered the time after its last packet too): every
+ * connection still open is emitted, in id order.
+ */
+void track_finish(struct track *tr, int64_t now);
 
 const struct track_stats *track_stats(const struct track *tr);
 

@@ -144,7 +144,7 @@ test_tracker(void)
 	UNIT_EQ_INT(emitted[1], 2, "... connection 2");
 	UNIT_EQ_STR(fsm_state_name(server_last[1]), "CLOSED",
 	    "expired TIME_WAIT gets its CLOSED");
-	track_finish(tr);
+	track_finish(tr, 0);
 	UNIT_EQ_INT(nemitted, 4, "end of capture emits the rest");
 	UNIT_EQ_INT(emitted[2], 3, "rest in id order (3)");
 	UNIT_EQ_INT(emitted[3], 4, "rest in id order (4)");

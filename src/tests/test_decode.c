@@ -100,7 +100,7 @@ test_link(int dlt, const char *name)
 
 	for (v6 = 0; v6 <= 1; v6++) {
 		size_t n = frame(dlt, b, v6), cut;
-		enum decode_status st = decode_packet(dlt, b, (uint32_t)n, &s);
+		enum decode_status st = decode_packet(dlt, b, (uint32_t)n, (uint32_t)n, &s);
 		int bad = 0;
 
 		UNIT_EQ_INT(st, DECODE_OK, "%s %s: decodes", name, v6 ? "IPv6" : "IPv4");
@@ -115,7 +115,7 @@ test_link(int dlt, const char *name)
 		UNIT_CHECK(s.sack_ok && s.has_ts && !s.bad_opts, "%s: options", name);
 		/* cut in the headers: a malformation; in the payload: fine */
 		for (cut = 0; cut < n; cut++) {
-			st = decode_packet(dlt, b, (uint32_t)cut, &s);
+			st = decode_packet(dlt, b, (uint32_t)cut, (uint32_t)n, &s);
 			if (cut < n - 5 && !decode_is_malformed(st))
 				bad++;
 			if (cut >= n - 5 && st != DECODE_OK)
@@ -136,42 +136,51 @@ test_malformed(void)
 	n = frame(DECODE_DLT_RAW, b, 0);
 	b[0] = 0x44;
 	UNIT_EQ_STR(decode_status_name(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n,
-	    &s)), "bad-ip-header-length", "IHL 4");
+	    (uint32_t)n, &s)), "bad-ip-header-length", "IHL 4");
 	n = frame(DECODE_DLT_RAW, b, 0);
 	b[2] = 0; b[3] = 10;
 	UNIT_EQ_STR(decode_status_name(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n,
-	    &s)), "bad-ip-total-length", "total length below the header");
+	    (uint32_t)n, &s)), "bad-ip-total-length", "total length below the header");
+	n = frame(DECODE_DLT_RAW, b, 0);
+	b[2] = 0x05; b[3] = 0xdc;
+	UNIT_EQ_STR(decode_status_name(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n,
+	    (uint32_t)n, &s)), "bad-ip-total-length",
+	    "total length beyond what was on the wire");
+	n = frame(DECODE_DLT_RAW, b, 0);
+	UNIT_EQ_INT(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n - 5, (uint32_t)n,
+	    &s), DECODE_OK, "snaplen cut in the payload decodes");
+	UNIT_EQ_INT(s.len, 5, "snaplen cut: payload length from the IP header");
 	n = frame(DECODE_DLT_RAW, b, 0);
 	b[20 + 12] = 0x40;
 	UNIT_EQ_STR(decode_status_name(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n,
-	    &s)), "bad-tcp-offset", "TCP data offset 4");
+	    (uint32_t)n, &s)), "bad-tcp-offset", "TCP data offset 4");
 	n = frame(DECODE_DLT_RAW, b, 0);
 	b[20 + 12] = 0xf0;
 	UNIT_EQ_STR(decode_status_name(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n,
-	    &s)), "bad-tcp-offset", "TCP data offset beyond the IP length");
+	    (uint32_t)n, &s)), "bad-tcp-offset", "TCP data offset beyond the IP length");
 	n = frame(DECODE_DLT_RAW, b, 0);
 	b[0] = 0x75;
 	UNIT_EQ_STR(decode_status_name(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n,
-	    &s)), "bad-ip-version", "IP version 7");
+	    (uint32_t)n, &s)), "bad-ip-version", "IP version 7");
 	n = frame(DECODE_DLT_RAW, b, 0);
 	b[20 + 21] = 0x30;	/* option length runs past the header */
-	UNIT_EQ_INT(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n, &s), DECODE_OK,
+	UNIT_EQ_INT(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n, (uint32_t)n, &s), DECODE_OK,
 	    "bad option length: segment still decoded");
 	UNIT_CHECK(s.bad_opts, "bad option length: flagged");
 	n = frame(DECODE_DLT_RAW, b, 0);
 	b[9] = 17;
-	UNIT_EQ_INT(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n, &s),
+	UNIT_EQ_INT(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n, (uint32_t)n, &s),
 	    DECODE_NOT_TCP, "UDP is not TCP, not malformed");
 	UNIT_CHECK(!decode_is_malformed(DECODE_NOT_TCP), "not-tcp is no malformation");
 	n = frame(DECODE_DLT_RAW, b, 0);
 	b[6] = 0x00; b[7] = 0x10;
-	UNIT_EQ_INT(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n, &s),
+	UNIT_EQ_INT(decode_packet(DECODE_DLT_RAW, b, (uint32_t)n, (uint32_t)n, &s),
 	    DECODE_FRAGMENT, "non-first fragment skipped");
 	n = frame(DECODE_DLT_EN10MB, b, 0);
 	b[20] = 0x08; b[21] = 0x06;
-	UNIT_EQ_INT(decode_packet(DECODE_DLT_EN10MB, b, (uint32_t)n, &s),
+	UNIT_EQ_INT(decode_packet(DECODE_DLT_EN10MB, b, (uint32_t)n, (uint32_t)n, &s),
 	    DECODE_NOT_IP, "ARP is not IP");
-	UNIT_EQ_INT(decode_packet(147, b, (uint32_t)n, &s),
+	UNIT_EQ_INT(decode_packet(147, b, (uint32_t)n, (uint32_t)n, &s),
 	    DECODE_UNSUPPORTED_LINK, "unknown link type");
 	UNIT_CHECK(!decode_link_supported(147) &&
 	    decode_link_supported(DECODE_DLT_LINUX_SLL2), "link support check");
@@ -184,7 +193,7 @@ test_null_big_endian(void)
 	struct seg s;
 	size_t n = frame(DECODE_DLT_LOOP, b, 0);	/* family in network order */
 
-	UNIT_EQ_INT(decode_packet(DECODE_DLT_NULL, b, (uint32_t)n, &s), DECODE_OK,
+	UNIT_EQ_INT(decode_packet(DECODE_DLT_NULL, b, (uint32_t)n, (uint32_t)n, &s), DECODE_OK,
 	    "NULL written by a big-endian machine");
 }
 
@@ -204,11 +213,11 @@ main(void)
 	test_null_big_endian();
 	test_malformed();
 	n = frame(DECODE_DLT_RAW, b, 1);
-	UNIT_EQ_INT(decode_packet(DECODE_DLT_IPV6, b, (uint32_t)n, &s), DECODE_OK,
+	UNIT_EQ_INT(decode_packet(DECODE_DLT_IPV6, b, (uint32_t)n, (uint32_t)n, &s), DECODE_OK,
 	    "DLT_IPV6");
 	UNIT_CHECK(s.dst[15] == 1 && s.src[15] == 1, "IPv6 addresses");
 	n = frame(DECODE_DLT_RAW, b, 0);
-	UNIT_EQ_INT(decode_packet(DECODE_DLT_IPV4, b, (uint32_t)n, &s), DECODE_OK,
+	UNIT_EQ_INT(decode_packet(DECODE_DLT_IPV4, b, (uint32_t)n, (uint32_t)n, &s), DECODE_OK,
 	    "DLT_IPV4");
 	return unit_done();
 }
