@@ -50,17 +50,17 @@ sc_wait_line "$SC_TMP/client1.out" "$ctime" 15 >/dev/null || sc_die "client 1 go
 [ "$mode" = fork ] && { sc_wait_line "$SC_TMP/client2.out" "$ctime" 15 >/dev/null || sc_die "client 2 got no daytime line"; }
 sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 4) and $SC_STABLE" 10 >/dev/null ||
 	sc_say "moment (a): expected 4 ESTABLISHED sockets, going on"
-sc_moment a "both clients connected" "$SC_SNAP"
+sc_moment a "both connected" "$SC_SNAP"
 sc_say "(a) both clients connected"
 
 # (b) after the first close, (c) after the second one.
 sc_wait_line "$SC_TMP/client1.out" "$closed" $((SLEEP + 20)) >/dev/null || sc_die "client 1 was never closed"
 sc_wait_snapshot "$(sc_settled "${SC_LINE%%	*}")" 10 >/dev/null || sc_say "moment (b): not settled, going on"
-sc_moment b "after the first close" "$SC_SNAP"
+sc_moment b "after the 1st close" "$SC_SNAP"
 sc_say "(b) first close"
 sc_wait_line "$SC_TMP/client2.out" "$closed" $((2 * SLEEP + 20)) >/dev/null || sc_die "client 2 was never closed"
 sc_wait_snapshot "$(sc_settled "${SC_LINE%%	*}")" 10 >/dev/null || sc_say "moment (c): not settled, going on"
-sc_moment c "after the second close" "$SC_SNAP"
+sc_moment c "after the 2nd close" "$SC_SNAP"
 sc_say "(c) second close; waiting for the TIME_WAITs to expire (about 60 s)"
 
 # (d) the TIME_WAITs expire after 60 s (Linux): only LISTEN remains.

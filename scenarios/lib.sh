@@ -103,7 +103,7 @@ sc_wait_line() {
 			return 1
 		fi
 		sc_past "$deadline" && return 1
-		sleep 0.05
+		sleep 0.02
 	done
 }
 
@@ -159,7 +159,7 @@ sc_observe_start() {
 		SC_CAPTURE=1
 		return 0
 	fi
-	sc_say "capture not permitted or failed ($(head -c 200 "$SC_TMP/observer.err" | tr '\n' ' ')): kernel snapshots only"
+	sc_say "capture not permitted or failed ($(head -n 1 "$SC_TMP/observer.err" | cut -c 1-160)): kernel snapshots only"
 	kill "$SC_OBS_PID" 2>/dev/null
 	SC_OBS_PID=
 	return 0

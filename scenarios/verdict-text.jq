@@ -18,7 +18,8 @@ def ok($b): if $b then "yes" else "NO" end;
        + "\n      evidence: .clients[0].daytime (\"\(.clients[0].daytime.text)\" at t=\(.clients[0].daytime.t | f3)), .clients[1].daytime (\"\(.clients[1].daytime.text)\" at t=\(.clients[1].daytime.t | f3))"
      end),
     (if $v.handshakes.spread != null then
-       "  - both handshakes completed within \($v.handshakes.spread | f3) s of the first SYN, before the server had served anyone for \($p.sleep) s"
+       "  - both handshakes completed within \($v.handshakes.spread | f3) s of the first SYN"
+       + (if $p.mode == "iterative" then ": the second one while the server was busy with the first (the kernel completes handshakes before accept)" else "" end)
        + "\n      evidence: " + ([$v.connections[] | select(.handshake_done) | ".connections[\(.index)].packets[\(.handshake_done.packet)] (t=\(.handshake_done.t | f3))"] | join(", "))
      else empty end),
     (if $p.mode == "iterative" then
@@ -29,16 +30,18 @@ def ok($b): if $b then "yes" else "NO" end;
          + "\n      evidence: .moments.a.snapshot.sockets[] | select(.state == \"LISTEN\") .recv_q"
          + (if $c2 and $c2.first_data then ", .connections[\($c2.index)].packets[\($c2.first_data.packet)]" else "" end)
      else
-       "  - while both clients were served the server was one parent and \($v.children_a) children"
-       + " (\([$r.moments.a.process_tree.processes[] | "\(.comm) \(.pid)"] | join(", ")))"
+       ($r.moments.a.process_tree.processes // []) as $ps
+       | "  - while both clients were served the server was one parent and \($v.children_a) children:"
+       + " parent \($ps[0].comm) \($ps[0].pid), children \([$ps[1:][] | "\(.pid)"] | join(", "))"
        + "\n      evidence: .moments.a.process_tree"
      end),
     ($v.connections[] |
        "  - connection \(.id) (client \(.client)): "
        + (if .first_fin then "\(.first_fin.from) closed first: FIN from \(.first_fin.sender) at t=\(.first_fin.t | f3)"
           else "no FIN captured" end)
-       + "; TIME_WAIT on the \(.time_wait_side // "?") side (wire)"
-       + (if .kernel_time_wait_side then ", on the \(.kernel_time_wait_side) side (kernel)" else "" end)
+       + "; the \(.time_wait_side // "?") side went to TIME_WAIT"
+       + (if .time_wait[0] then " at t=\(.time_wait[0].since | f3) (wire)" else " (wire)" end)
+       + (if .kernel_time_wait_side then ", the kernel shows it on the \(.kernel_time_wait_side) side" else "" end)
        + "\n      evidence: \(.first_fin.evidence // "-"), .connections[\(.index)].time_wait, .moments.c.snapshot")
     , (if ($v.connections | length) == 0 and ($v.kernel_time_wait | length) > 0 then
        "  - the kernel holds TIME_WAIT on the " + ([$v.kernel_time_wait[].side] | unique | join(" and ")) + " side: "
