@@ -54,6 +54,18 @@ start_server() {
 	fi
 }
 
+# missed_window: checks 4, 5 and 7 look at the processes while the clients
+# are being served. If a server FIN had already come when we looked (a
+# machine so loaded that the 2-s hold was over), the look proves nothing:
+# on the first attempt return 1 (the check is run again with a fresh
+# server), on the second fail the check saying so.
+missed_window() {
+	[ "$(gr_count clients eof)" -eq 0 ] && return 0
+	[ "$GR_ATTEMPT" -eq 1 ] && return 1
+	gr_result failed "a connection had already been closed by the server when the processes were inspected, twice: could not look while the clients were being served"
+	exit 0
+}
+
 # who SNAPSHOT PORT: the server-side sockets of PORT in words, each holder
 # named as the parent (the server we started) or one of its children:
 # ":40312 ESTABLISHED held by pid 100 (parent)".
@@ -116,12 +128,13 @@ check_3() {
 	cs=$(gr_conns clients)
 	echo "$cs" >connections.json
 	verdict=$(jq -r '
-		def r(t): if t == null then "never" else "+\(t - .[0].data | . * 1000 | round / 1000) s" end;
+		def f3: (. * 1000 | round) as $m | "\($m / 1000 | floor).\("00\($m % 1000)"[-3:])";
+		def r(t): if t == null then "never" else "+\(t - .[0].data | f3) s" end;
 		sort_by(.data // 1e18) as $c
 		| if ($c | length) < 2 or $c[1].data == null then
 			"failed\tonly \([$c[] | select(.data != null)] | length) of 2 clients got data within \(env.HM | tonumber + 2) s: not served concurrently"
 		  else ($c[1].data - $c[0].data) as $gap
-			| "\(if $gap < 1 and ($c[0].sfin == null or $c[0].sfin > $c[1].data) then "passed" else "failed" end)\tclient :\($c[0].cport) got data at +0 s, client :\($c[1].cport) at \($c | r(.[1].data)) (\($gap * 1000 | round / 1000) s apart); the first connection got the server FIN at \($c | r(.[0].sfin))\(if $gap < 1 then ": both served at once" else ": served one after the other (iterative)" end) (source: \($c[0].source))"
+			| "\(if $gap < 1 and ($c[0].sfin == null or $c[0].sfin > $c[1].data) then "passed" else "failed" end)\tclient :\($c[0].cport) got data at +0.000 s, client :\($c[1].cport) at \($c | r(.[1].data)) (\($gap | f3) s apart); the first connection got the server FIN at \($c | r(.[0].sfin))\(if $gap < 1 then ": both served at once" else ": served one after the other (iterative)" end) (source: \($c[0].source))"
 		  end' <<<"$cs")
 	gr_result "${verdict%%$'\t'*}" "${verdict#*$'\t'}"
 }
@@ -130,10 +143,11 @@ check_4() {
 	local kids n owners verdict
 	start_server
 	gr_probe clients -n 3 -t 60 127.0.0.1 "$P"
-	gr_wait_count clients data 3 2
-	sleep 0.3
+	gr_wait_count clients data 3 1
+	sleep 0.1
 	gr_snap snapshot.json "$P"
 	sc_ptree "$GR_PID" >ptree.json
+	missed_window || return 3
 	gr_probe_end clients
 	kids=$(jq -c --argjson r "$GR_PID" '[.processes[] | select(.pid != $r and (.stat | startswith("Z") | not)) | .pid]' ptree.json)
 	verdict=$(jq -r --argjson p "$P" --argjson kids "$kids" --argjson parent "$GR_PID" '
@@ -162,16 +176,17 @@ check_5() {
 	local kids k z how served deadline
 	start_server
 	gr_probe clients -n 10 -t 60 127.0.0.1 "$P"
-	gr_wait_count clients data 10 3
-	sleep 0.2
+	gr_wait_count clients data 10 1.5
+	sleep 0.1
 	sc_ptree "$GR_PID" >ptree-serving.json
+	missed_window || return 3
 	kids=$(gr_children "$GR_PID" | tr '\n' ' ')
 	k=$(wc -w <<<"$kids")
 	served=$(gr_count clients data)
 	how=$(sigchld "$GR_PID")
 	if [ "$served" -eq 0 ]; then
 		gr_probe_end clients
-		gr_result failed "the server served no client within 3 s: nothing to judge"
+		gr_result failed "the server served no client within 1.5 s: nothing to judge"
 		return
 	fi
 	if [ "$k" -eq 0 ]; then
@@ -232,10 +247,11 @@ check_6() {
 	cs=$(gr_conns clients)
 	echo "$cs" >connections.json
 	verdict=$(jq -r --arg held "$(who snapshot-held.json "$P")" --arg after "$(who snapshot-after-client-fin.json "$P")" '
+		def f3: (. * 1000 | round) as $m | "\($m / 1000 | floor).\("00\($m % 1000)"[-3:])";
 		[.[] | select(.data != null)] as $c
 		| if ($c | length) < 2 then "failed\tonly \($c | length) of 2 clients were served"
 		  elif all($c[]; .sfin != null) then
-			"passed\tevery connection got the server FIN: \([$c[] | ":\(.cport) at +\((.sfin - .data) * 1000 | round / 1000) s after its data\(if .cfin != null and .cfin < .sfin then " (after our FIN: the child held it until the client closed)" else "" end)"] | join("; "))"
+			"passed\tevery connection got the server FIN: \([$c[] | ":\(.cport) at +\(.sfin - .data | f3) s after its data\(if .cfin != null and .cfin < .sfin then " (after our FIN: the child held it until the client closed)" else "" end)"] | join("; "))"
 		  else "failed\t\([$c[] | select(.sfin == null)] | length) connection(s) never got the server FIN, even after the child was done and the client closed its side; the server side stays open: \($held) — then \($after): the parent keeps its copy of the connected socket (close(connfd) in the parent after fork)"
 		  end' <<<"$cs")
 	gr_result "${verdict%%$'\t'*}" "${verdict#*$'\t'}"
@@ -245,8 +261,8 @@ check_7() {
 	local inode kids holders p
 	start_server
 	gr_probe clients -n 2 -t 60 127.0.0.1 "$P"
-	gr_wait_count clients data 2 2
-	sleep 0.3
+	gr_wait_count clients data 2 1
+	sleep 0.1
 	gr_snap snapshot.json "$P"
 	sc_ptree "$GR_PID" >ptree.json
 	inode=$(jq -r --argjson p "$P" '[.sockets[] | select(.state == "LISTEN" and .local.port == $p) | .inode][0] // empty' snapshot.json)
@@ -257,9 +273,10 @@ check_7() {
 	done >fd-holders.txt
 	holders=$(<fd-holders.txt)
 	for p in $kids; do ls -l "/proc/$p/fd" 2>/dev/null | sed "s|^|$p: |"; done >children-fds.txt
+	missed_window || return 3
 	gr_probe_end clients
 	if [ "$(gr_count clients data)" -eq 0 ]; then
-		gr_result failed "the server served no client within 2 s: nothing to judge"
+		gr_result failed "the server served no client within 1 s: nothing to judge"
 	elif [ -z "$inode" ]; then
 		gr_result failed "no listening socket on port $P found"
 	elif [ -z "$kids" ]; then
@@ -375,4 +392,13 @@ check_10() {
 	fi
 }
 
-"check_$GR_CHECK"
+# Run the check; a check whose observation window was missed (status 3)
+# runs once more, from scratch, after everything of the first try is gone.
+for GR_ATTEMPT in 1 2; do
+	"check_$GR_CHECK"
+	[ $? -eq 3 ] || break
+	cleanup
+	GR_HELPERS=()
+	gr_sb_kill
+	mv "$D" "$D.missed-try1" && mkdir -p "$D" && cd "$D" || exit 1
+done

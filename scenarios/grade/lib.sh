@@ -151,7 +151,7 @@ gr_argv() {
 gr_start() {
 	local name=$1 in=${4:-/dev/null} sb=() deadline
 	gr_argv "$2" "$3"
-	sb=(-d "$GR_WORK" -n 10 -l "$GR_LIMITS" -w 600 -p "$D/$name.pid" -s "$D/$name.status")
+	sb=(-d "$GR_WORK" -n 5 -l "$GR_LIMITS" -w 600 -p "$D/$name.pid" -s "$D/$name.status")
 	[ "$GR_ROOT" = 1 ] && sb+=(-u "$GR_UID" -g "$GR_GID")
 	for c in $GR_CGROUPS; do sb+=(-c "$c"); done
 	rm -f "$D/$name.pid" "$D/$name.status"

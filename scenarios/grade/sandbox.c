@@ -141,6 +141,9 @@ static void child_exec(const struct sb_opts *o, char **cmd)
 		fprintf(stderr, "sandbox: setuid %d: %s\n", (int)o->uid, strerror(errno));
 		_exit(126);
 	}
+	/* the grader's own descriptors (fifos, pipes) are none of its business */
+	for (i = 3; i < 1024; i++)
+		close(i);
 	execve(cmd[0], cmd, envp);
 	fprintf(stderr, "sandbox: %s: %s\n", cmd[0], strerror(errno));
 	_exit(127);
