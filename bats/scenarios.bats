@@ -160,9 +160,13 @@ moment_sockets() {
 	r=$(report ac active-close)
 	jqr "$r" '.verdict.log_client_closed | length'
 	assert_output 1
-	# `exit` came before the second command: one result only in the log
-	jqr "$r" '[.server.log[] | select(test("uname|echo done"))] | length'
-	assert_output 0
+	jqr "$r" '.verdict.log_client_closed[0] | [.event, .closed_by] | @json'
+	assert_output '["disconnect","client"]'
+	# `exit` came in the pause after the first command: one result only
+	jqr "$r" '.verdict.log_results | @json'
+	assert_output '["date"]'
+	jqr "$r" '[.server.log[] | fromjson | .event] | @json'
+	assert_output '["connect","result","disconnect"]'
 }
 
 @test "sequential with the lab's 10 s: the second client is served 10 s later" {

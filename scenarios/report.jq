@@ -104,7 +104,11 @@ def ep($e): "\($e.addr):\($e.port)";
        children_c: (($mom.c.process_tree.processes // []) | map(select(.pid != $params.server_pid)) | length),
        server_socket_procs_a: [$sa[] | select(.local.port == $P and .state == "ESTABLISHED") | .procs[]?.pid],
        listen_procs_a: [$la.procs[]?.pid],
-       log_client_closed: [$log[] | select(test("client"; "i") and test("disconnect|clos"; "i"))],
+       # cmdserver's log is JSON Lines; a plain-text log is matched by words
+       log_client_closed: [$log[] | (fromjson? // .)
+           | if type == "object" then select(.event == "disconnect" and .closed_by == "client")
+             else select(test("client"; "i") and test("disconnect|clos"; "i")) end],
+       log_results: [$log[] | fromjson? | select(type == "object" and .event == "result") | .command],
        connections: $vc};
 
 {tool: "tcplab", kind: "scenario", schema: 1, scenario: $params.scenario,

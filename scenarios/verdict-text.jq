@@ -65,8 +65,13 @@ def ok($b): if $b then "yes" else "NO" end;
       "  - the listening socket was untouched: \(ok($v.listen_untouched)) (same inode and address at (a) and (c))"
       + "\n      evidence: .moments.a.snapshot, .moments.c.snapshot",
       (if ($v.log_client_closed | length) > 0 then
-         "  - the log records the client-initiated disconnection: \($v.log_client_closed[0])\n      evidence: .server.log"
-       else "  - the log has no client-initiated disconnection record (.server.log)" end)
+         "  - the log records the client-initiated disconnection: \($v.log_client_closed[0] | if type == "string" then . else tojson end)"
+         + "\n      evidence: .server.log, .verdict.log_client_closed"
+       else "  - the log has no client-initiated disconnection record (.server.log)" end),
+      (if $v.log_results then
+         "  - commands run before the client left: \($v.log_results | length) of \($p.commands | length) (\($v.log_results | join(", ")))"
+         + "\n      evidence: .server.log (\"event\":\"result\" records), .parameters.commands"
+       else empty end)
   end),
   ("  - after the TIME_WAITs expired only LISTEN remained: "
    + ok([.moments.d.snapshot.sockets[]? | select(.state != "LISTEN")] | length == 0)
