@@ -13,14 +13,17 @@ setup() {
 SITUATIONS="server-close client-close backlog half-close refused abort fin-data
 	many tuple-reuse ipv6 crossing-fins lost-fin lost-final-ack"
 
-# golden NAME: the normalised report equals NAME.json and agrees with NAME.trace.
+# golden NAME: the normalised report equals NAME.json and agrees with
+# NAME.trace: the same state sequences, and each state change the wire can
+# time within 5 ms of the kernel's own timestamp (check-trace.sh -t).
 golden() {
 	observe "$FIXTURES/$1.pcap"
 	run diff <(jq -S . "$FIXTURES/$1.json") "$OUT"
 	assert_success
-	run bash "$FIXTURES/check-trace.sh" "$FIXTURES/$1.trace" "$OUT"
+	run bash "$FIXTURES/check-trace.sh" -t 5 "$FIXTURES/$1.trace" "$OUT"
 	assert_success
-	assert_output --partial "agree:"
+	assert_line --regexp '^agree: [0-9]+ timelines'
+	assert_line --regexp '^times: [1-9][0-9]* state changes compared, 0 off by more than 5 ms'
 }
 
 # closing NAME CLOSER TW_SIDE RST CONN_STATE HISTORY: connection 1's summary.
@@ -51,7 +54,7 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 @test "the expected reports themselves agree with the kernel traces" {
 	local n
 	for n in $SITUATIONS; do
-		run bash "$FIXTURES/check-trace.sh" "$FIXTURES/$n.trace" "$FIXTURES/$n.json"
+		run bash "$FIXTURES/check-trace.sh" -t 5 "$FIXTURES/$n.trace" "$FIXTURES/$n.json"
 		assert_success
 	done
 }
@@ -62,6 +65,21 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 	run bash "$FIXTURES/check-trace.sh" "$FIXTURES/client-close.trace" "$BATS_TEST_TMPDIR/bad.json"
 	assert_failure
 	assert_output --partial "DISAGREE"
+	# the right states at a wrong moment: CLOSE_WAIT 10 ms late
+	jq '.connections[0].states.server |= map(if .state == "CLOSE_WAIT" then .t += 0.01 else . end)' \
+		"$FIXTURES/client-close.json" >"$BATS_TEST_TMPDIR/late.json"
+	run bash "$FIXTURES/check-trace.sh" -t 5 "$FIXTURES/client-close.trace" "$BATS_TEST_TMPDIR/late.json"
+	assert_failure
+	assert_line --regexp '^TIME: .* server: CLOSE_WAIT: .*\(\+(9\.9|10\.0)[0-9]* ms\)'
+}
+
+@test "the kernel's view: an active closer goes FIN_WAIT1, FIN_WAIT2, then its socket is handed to TIME_WAIT" {
+	run grep -c 'tcplab-clock realtime=' "$FIXTURES/server-close.trace"
+	assert_output 1
+	run bash "$FIXTURES/check-trace.sh" "$FIXTURES/server-close.trace"
+	assert_line --regexp '^127\.0\.0\.1:[0-9]+ 127\.0\.0\.1:7001 1 server: LISTEN SYN_RCVD ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT$'
+	run grep -o 'oldstate=TCP_FIN_WAIT2 newstate=TCP_CLOSE' "$FIXTURES/server-close.trace"
+	assert_output 'oldstate=TCP_FIN_WAIT2 newstate=TCP_CLOSE'
 }
 
 @test "server-close: the daytime server closes first and ends in TIME_WAIT for 60 s" {
