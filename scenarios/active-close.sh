@@ -56,7 +56,7 @@ wait "${SC_CLIENT_PID[client]}" 2>/dev/null
 client_status=$?
 sc_wait_snapshot "([.sockets[] | select(.state == \"TIME_WAIT\")] | length >= 1) and $(sc_settled "$exit_typed")" 10 >/dev/null ||
 	sc_say "moment (b): no TIME_WAIT yet, going on"
-sc_moment b "after the client's close" "$SC_SNAP"
+sc_moment b "after client's close" "$SC_SNAP"
 sc_say "(b) client closed (exit status $client_status)"
 
 # (c) the server's child has seen the end of the connection and gone.

@@ -219,18 +219,25 @@ sc_stamp() {
 	done
 }
 
-# sc_client_send NAME LINE: type LINE (and a newline) on the client's stdin.
+# sc_client_send NAME LINE: type LINE (and a newline) on the client's stdin;
+# remembered, stamped, in $SC_TMP/NAME.typed for the report.
 sc_client_send() {
+	printf '%s\t%s\n' "$EPOCHREALTIME" "$2" >>"$SC_TMP/$1.typed"
 	printf '%s\n' "$2" >&"${SC_CLIENT_FD[$1]}"
 }
 
-# sc_client_json NAME: the client as JSON: name, pid, and its stamped
-# lines [{"t": epoch, "text": "..."}].
+# sc_client_json NAME: the client as JSON: name, pid, its stamped output
+# lines [{"t": epoch, "text": "..."}] and what was typed on its stdin
+# ("typed", same shape).
 sc_client_json() {
-	jq -Rn --arg name "$1" --argjson pid "${SC_CLIENT_PID[$1]:-null}" '
+	local typed=$SC_TMP/$1.typed
+	[ -e "$typed" ] || : >"$typed"
+	jq -Rn --arg name "$1" --argjson pid "${SC_CLIENT_PID[$1]:-null}" \
+		--rawfile typed "$typed" '
+		def stamped: capture("^(?<t>[0-9.]+)\t(?<text>.*)$") | {t: (.t | tonumber), text};
 		{name: $name, pid: $pid,
-		 lines: [inputs | capture("^(?<t>[0-9.]+)\t(?<text>.*)$")
-		         | {t: (.t | tonumber), text}]}' <"$SC_TMP/$1.out"
+		 lines: [inputs | stamped],
+		 typed: [$typed | split("\n")[] | select(length > 0) | stamped]}' <"$SC_TMP/$1.out"
 }
 
 # sc_snapshot [PORT]: print the kernel's TCP sockets (those with local or

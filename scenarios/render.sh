@@ -28,7 +28,8 @@ section "Clients (each line stamped as it arrived)"
 jq -r "$fx"' .t0 as $t0 | .clients[] |
 	"  \(.name) pid \(.pid)\(if .local_port then ", port \(.local_port)" else "" end)"
 	+ "\(if .connection then ", connection \(.connection)" else "" end):",
-	(.lines[] | "    t=\(.t - $t0 | fx(3))  \(.text)")' "$report"
+	([(.lines[] | {t, text}), (.typed[]? | {t, text: ("> " + .text + "   (typed on its stdin)")})]
+	 | sort_by(.t)[] | "    t=\(.t - $t0 | fx(3))  \(.text)")' "$report"
 
 pcap=$(jq -r '.parameters.capture // empty' "$report")
 if [ -n "$pcap" ] && [ -s "$pcap" ] && [ -x "$bin/tcpobserve" ]; then
