@@ -10,6 +10,7 @@
 # small file checks that tcpobserve's answer is right at all.
 #
 #   BENCH_N=100000  BENCH_BIG=1  BENCH_BIG_N=1000000  BENCH_SEED=1
+#   TCPOBSERVE=bin/tcpobserve (another build to compare)
 # Results: printed, and kept in build/bench/results.md.
 set -u
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ N=${BENCH_N:-100000}
 BIG=${BENCH_BIG:-1}
 BIG_N=${BENCH_BIG_N:-1000000}
 SEED=${BENCH_SEED:-1}
+TCPOBSERVE=${TCPOBSERVE:-$BIN/tcpobserve}
 mkdir -p "$DIR"
 OUT=$DIR/results.md
 fail=0
@@ -49,30 +51,43 @@ measure() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-for t in pcapgen runstat tcpobserve; do
-	[[ -x $BIN/$t ]] || { echo "bench: $BIN/$t is not built (make)" >&2; exit 1; }
+for t in "$BIN/pcapgen" "$BIN/runstat" "$TCPOBSERVE"; do
+	[[ -x $t ]] || { echo "bench: $t is not built (make)" >&2; exit 1; }
 done
 
 : >"$OUT"
 say "# tcplab bench — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r)"
 say ""
 
-# 1. Is the answer right? 1000 connections, all closed by the server.
-gen 1000 "$DIR/check-1k.pcap"
-if "$BIN/tcpobserve" --summary -r "$DIR/check-1k.pcap" >"$DIR/check-1k.json" 2>"$DIR/check-1k.err"; then
-	verdict=$(jq -r '[.connections | length,
-	    (map(select(.partial == false and .active_closer == "server"
+# 1. Is the answer right? 20 000 connections, all closed by the server, on
+# 14 116 client ports (32768-60999 by 2): the first 5 884 reuses of a 4-tuple
+# end the server's TIME_WAIT (CLOSED at the new SYN), the last use of each
+# tuple is still in TIME_WAIT when the capture ends.
+gen 20000 "$DIR/check-20k.pcap"
+if "$TCPOBSERVE" --summary -r "$DIR/check-20k.pcap" >"$DIR/check-20k.json" 2>"$DIR/check-20k.err"; then
+	verdict=$(jq -r '
+	    def srv: ["LISTEN","SYN_RCVD","ESTABLISHED","FIN_WAIT_1","FIN_WAIT_2","TIME_WAIT"];
+	    def cli: ["CLOSED","SYN_SENT","ESTABLISHED","CLOSE_WAIT","LAST_ACK","CLOSED"];
+	    [.connections[] | {p: .client.port, id, first, tw: .time_wait[0],
+	      ok: (.partial == false and .active_closer == "server"
 	        and .time_wait_side == "server" and .conn_state == "SF"
-	        and .states.server[-1].state == "TIME_WAIT"
-	        and .states.client[-1].state == "CLOSED")) | length)] | @tsv' \
-	    "$DIR/check-1k.json" 2>&1)
+	        and (.states.client | map(.state)) == cli
+	        and ((.states.server | map(.state)) as $s | $s == srv or $s == srv + ["CLOSED"]))}] as $c
+	    | [$c | group_by(.p)[] | sort_by(.id) | . as $l | range(0; length - 1)
+	        | select($l[.].tw.ended != $l[. + 1].first)] as $bad
+	    | [($c | length), ($c | map(select(.ok)) | length),
+	       ($c | map(.p) | unique | length), ($c | map(select(.tw.ended != null)) | length),
+	       ($bad | length)] | @tsv' "$DIR/check-20k.json" 2>&1)
 else
-	verdict="tcpobserve failed: $(head -c 300 "$DIR/check-1k.err")"
+	verdict="tcpobserve failed: $(head -c 300 "$DIR/check-20k.err")"
 fi
-if [[ $verdict == $'1000\t1000' ]]; then
-	say "check: 1000 connections, all server-closed, server in TIME_WAIT: ok"
+if [[ $verdict == $'20000\t20000\t14116\t5884\t0' ]]; then
+	say "check: 20000 connections on 14116 reused 4-tuples, all server-closed with the"
+	say "server in TIME_WAIT, 5884 TIME_WAITs ended exactly at the reusing SYN: ok"
 else
-	say "check: FAILED on build/bench/check-1k.pcap (connections, correct ones): $verdict"
+	say "check: FAILED on build/bench/check-20k.pcap (connections, correct, tuples,"
+	say "TIME_WAITs ended by reuse, ended not at the next SYN): $verdict"
+	say "       want: 20000 20000 14116 5884 0"
 	fail=1
 fi
 say ""
@@ -85,7 +100,7 @@ say "file: build/bench/${F##*/}: $N connections, $packets packets, $(( $(stat -c
 say ""
 say "| reader | wall s | peak RSS MiB | tcpobserve is faster by |"
 say "|---|---:|---:|---:|"
-measure tcpobserve "$F" "$BIN/tcpobserve" --summary -r "$F"
+measure tcpobserve "$F" "$TCPOBSERVE" --summary -r "$F"
 tw=$WALL trss=$RSS
 say "| tcpobserve --summary -r | $tw | $(mib "$trss") | 1.0x |"
 declare -A target=([tshark]=20 [tcptrace]=10)
@@ -108,7 +123,7 @@ say ""
 if [[ $BIG != 0 ]]; then
 	G=$DIR/bench-$BIG_N.pcap
 	gen "$BIG_N" "$G"
-	measure tcpobserve-big "$G" "$BIN/tcpobserve" --summary -r "$G"
+	measure tcpobserve-big "$G" "$TCPOBSERVE" --summary -r "$G"
 	say "| tcpobserve --summary -r, $N vs $BIG_N connections | wall s | peak RSS MiB |"
 	say "|---|---:|---:|"
 	say "| $N | $tw | $(mib "$trss") |"
