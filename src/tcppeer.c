@@ -214,8 +214,11 @@ peer_step(struct peer *p, int argc, char **argv)
 	    !strcmp(s, "sleep") || !strcmp(s, "until") || !strcmp(s, "read") ||
 	    !strcmp(s, "backlog") || !strcmp(s, "say")) ? 2 : 1;
 
-	if (argc < need)
-		errx(2, "%s: missing argument", s);
+	if (argc < need) {
+		warnx("%s: missing argument", s);
+		fputs(usage_text, stderr);
+		exit(2);
+	}
 	if (need == 3 && peer_addr(argv[1], argv[2], &ss, &len) == -1)
 		errx(2, "%s: bad address %s %s", s, argv[1], argv[2]);
 
@@ -303,8 +306,11 @@ peer_step(struct peer *p, int argc, char **argv)
 		    peer_now_ms() - peer_num(argv[1]));
 	} else if (!strcmp(s, "say")) {
 		printf("%s\n", argv[1]);
-	} else
-		errx(2, "unknown step: %s", s);
+	} else {
+		warnx("unknown step: %s", s);
+		fputs(usage_text, stderr);
+		exit(2);
+	}
 	fflush(stdout);
 	return need;
 }
