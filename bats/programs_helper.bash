@@ -88,3 +88,68 @@ programs_teardown() {
 	fi
 	return 0
 }
+
+# fake_server NAME FORMAT [ARGS...]: a one-shot TCP server (perl) that
+# accepts one client, sends the bytes printf FORMAT ARGS makes, shuts its
+# sending side and waits (5 s at most) for the client to close. For the
+# clients' bad-peer tests: garbage frames, frames cut in the middle.
+fake_server() {
+	local name=$1 fmt=$2
+	shift 2
+	# shellcheck disable=SC2059
+	printf "$fmt" "$@" >"$T/$name.bytes"
+	setsid perl -MIO::Socket::INET -MSocket -e '
+		$| = 1;
+		open(my $f, "<", $ARGV[0]) or die "$ARGV[0]: $!";
+		binmode $f; local $/; my $bytes = <$f>;
+		my $l = IO::Socket::INET->new(Listen => 1, ReuseAddr => 1,
+		    LocalAddr => "127.0.0.1", LocalPort => 0) or die "listen: $!";
+		print "listening on 127.0.0.1:", $l->sockport, "\n";
+		my $c = $l->accept or die "accept: $!";
+		print $c $bytes;
+		shutdown($c, 1);
+		alarm 5; 1 while sysread($c, my $junk, 4096);
+		close $c;' "$T/$name.bytes" >"$T/$name.out" 2>"$T/$name.err" </dev/null 3>&- &
+	echo "$!" >>"$T/.pgids"
+	wait_for "$T/$name.out" '^listening on ' 10 || return 1
+	PORT=$(sed -n '1s/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/$name.out")
+}
+
+# free_port: a port nobody listens on (bound by the kernel, then released).
+free_port() {
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+		    LocalPort => 0) or die; print $s->sockport, "\n";'
+}
+
+# log_check LOG: every line of a cmdserver log is one well-formed record:
+# a JSON object with the fields its event must have, of the right types,
+# and nothing else on the line (a torn or interleaved record fails).
+# Prints the offending line numbers and fails otherwise.
+LOG_VALID='
+  (.time | type == "string" and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$"))
+  and (.client | type == "string" and test("^[0-9.]+:[0-9]+$|^\\[.*\\]:[0-9]+$"))
+  and (.pid | type == "number")
+  and (if .event == "connect" then (.server | type == "string")
+       elif .event == "result" then
+         (.seq | type == "number") and ((.command // .command_base64) | type == "string")
+         and (.exit == null or (.exit | type == "number"))
+         and (.signal == null or (.signal | type == "number"))
+         and ((.exit == null) != (.signal == null))
+         and (.timed_out | type == "boolean") and (.truncated | type == "boolean")
+         and (.bytes | type == "number") and ((.output // .output_base64) | type == "string")
+       elif .event == "disconnect" then
+         (.closed_by == "client" or .closed_by == "server")
+         and (.results | type == "number") and (.commands | type == "number")
+         and (.reason | type == "string")
+       elif .event == "error" then (.error | type == "string")
+       else false end)'
+log_check() {
+	local bad
+	bad=$(jq -R -r --argjson dummy 0 "
+		input_line_number as \$n
+		| (try (fromjson | if type == \"object\" and ($LOG_VALID) then empty else \"bad record \(\$n)\" end)
+		   catch \"unparsable line \(\$n)\")" "$1") || return 1
+	[ -z "$bad" ] || { echo "$bad" >&2; return 1; }
+	[ -s "$1" ] && [ "$(tail -c1 "$1" | od -An -c | tr -d ' ')" = '\n' ]
+}

@@ -1,0 +1,235 @@
+#!/usr/bin/env bats
+# bin/cmdserver: commands to every client, results to a JSON Lines log.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+load programs_helper
+
+teardown() { programs_teardown; }
+
+# start_cmdserver ARGS...: the server with its log in $T/log.txt.
+start_cmdserver() {
+	start_server s cmdserver -l "$T/log.txt" "$@"
+}
+
+@test "cmdserver prints only: listening on 127.0.0.1:PORT" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds"
+	run cat "$T/s.out"
+	assert_output "listening on 127.0.0.1:$PORT"
+	[ ! -s "$T/log.txt" ]
+}
+
+@test "cmdserver: 3 commands, 5 concurrent clients: 5 connections, 15 results, 5 disconnections, every record whole" {
+	# big outputs (60 000 bytes) make a torn or interleaved record likely
+	# if the log were not written atomically
+	cat >"$T/cmds" <<-'CMDS'
+	head -c 60000 /dev/zero | tr '\0' x
+	printf 'line 1\nline 2\t"quoted"\n'; exit 4
+	head -c 60000 /dev/zero | tr '\0' y; printf '\377'
+	CMDS
+	start_cmdserver -c "$T/cmds" -i 0.2
+	pids=()
+	for i in 1 2 3 4 5; do
+		timeout 30 "$BIN/cmdclient" 127.0.0.1 "$PORT" </dev/null \
+		    >"$T/c$i.out" 2>"$T/c$i.err" 3>&- &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done	# each exits 0
+	wait_count "$T/log.txt" '"event":"disconnect"' 5 10
+	log_check "$T/log.txt"
+	[ "$(wc -l <"$T/log.txt")" -eq 25 ]
+	[ "$(jq -s '[.[] | select(.event == "connect")] | length' "$T/log.txt")" -eq 5 ]
+	[ "$(jq -s '[.[] | select(.event == "result")] | length' "$T/log.txt")" -eq 15 ]
+	[ "$(jq -s '[.[] | select(.event == "disconnect")] | length' "$T/log.txt")" -eq 5 ]
+	[ "$(jq -s '[.[] | select(.event == "error")] | length' "$T/log.txt")" -eq 0 ]
+	# per client: connect, results 1 2 3 in order with exact contents, disconnect
+	run jq -s -c 'group_by(.client) | map([.[].event, (.[] | select(.event == "result") | .seq)]) | unique' "$T/log.txt"
+	assert_output '[["connect","result","result","result","disconnect",1,2,3]]'
+	run jq -s -c '[.[] | select(.event == "result") | [.seq, .exit, .signal, .bytes, .truncated, .timed_out,
+		(.output // ("b64:" + .output_base64) | length)]] | unique' "$T/log.txt"
+	assert_output '[[1,0,null,60000,false,false,60000],[2,4,null,23,false,false,23],[3,0,null,60001,false,false,80008]]'
+	[ "$(jq -r -s '[.[] | select(.seq == 2) | .output] | unique[]' "$T/log.txt")" = $'line 1\nline 2\t"quoted"' ]
+	[ "$(jq -r 'select(.seq == 3) | .output_base64' "$T/log.txt" | head -n1 | base64 -d | head -c 60000 | tr -d y | wc -c)" -eq 0 ]
+	run jq -s -c '[.[] | select(.event == "disconnect") | [.closed_by, .results, .commands, .reason]] | unique' "$T/log.txt"
+	assert_output '[["client",3,3,"client closed after the last result"]]'
+	# stdout: the listening line, then each client's ip:port once per result
+	[ "$(wc -l <"$T/s.out")" -eq 16 ]
+	run sh -c "tail -n +2 '$T/s.out' | sort | uniq -c | awk '{print \$1}' | sort -u"
+	assert_output 3
+	diff <(tail -n +2 "$T/s.out" | sort -u) <(jq -r 'select(.event == "connect") | .client' "$T/log.txt" | sort)
+	# every client closed first: 5 TIME_WAIT sockets on the client side, none on the server's
+	[ "$(ss -Htan state time-wait "dport = :$PORT" | wc -l)" -eq 5 ]
+	[ "$(ss -Htan state time-wait "sport = :$PORT" | wc -l)" -eq 0 ]
+}
+
+@test "cmdserver: a client that types exit after the first command: client-closed disconnection, commands 2 and 3 never run" {
+	printf 'echo one\ntouch %s/ran2\ntouch %s/ran3\n' "$T" "$T" >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 3
+	mkfifo "$T/in"
+	timeout 20 "$BIN/cmdclient" 127.0.0.1 "$PORT" <"$T/in" >"$T/c.out" 2>"$T/c.err" 3>&- &
+	cpid=$!
+	exec 4>"$T/in"
+	wait_for "$T/c.out" '^result 1: exit 0, 4 bytes$' 5
+	t0=$EPOCHREALTIME
+	echo exit >&4
+	st=0; wait "$cpid" || st=$?
+	t1=$EPOCHREALTIME
+	exec 4>&-
+	[ "$st" -eq 0 ]
+	fcmp "$t1 - $t0 < 1.0"		# at once, not after the 3 s pause
+	run cat "$T/c.out"
+	assert_line --index 1 'command 1: echo one'
+	assert_line --index 2 'reversed 1: eno ohce'
+	assert_line --index 3 'result 1: exit 0, 4 bytes'
+	assert_line --index 4 'exit: closing the connection'
+	[ "${#lines[@]}" -eq 5 ]
+	wait_for "$T/log.txt" '"event":"disconnect"' 5
+	log_check "$T/log.txt"
+	run jq -c '[.event, .seq, .closed_by, .results, .commands, .reason]' "$T/log.txt"
+	assert_output '["connect",null,null,null,null,null]
+["result",1,null,null,null,null]
+["disconnect",null,"client",1,1,"client closed the connection"]'
+	# the server child is gone: nothing can run commands 2 and 3 any more
+	[ -z "$(ps -o pid= --ppid "$SERVER_PID")" ] || sleep 0.5
+	[ -z "$(ps -o pid= --ppid "$SERVER_PID")" ]
+	[ ! -e "$T/ran2" ] && [ ! -e "$T/ran3" ]
+	# the active close leaves the client's socket in TIME_WAIT
+	cport=$(sed -n 's/^connected: local 127\.0\.0\.1:\([0-9]*\) remote .*/\1/p' "$T/c.out")
+	[ "$(ss -Htan state time-wait "sport = :$cport" | wc -l)" -eq 1 ]
+	[ "$(ss -Htan state time-wait "sport = :$PORT" | wc -l)" -eq 0 ]
+}
+
+@test "cmdserver: exit while a command runs kills the command's whole process group and sends no result" {
+	printf 'sleep 31.7 & sleep 31.8; touch %s/ran1\necho two\n' "$T" >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 0
+	mkfifo "$T/in"
+	timeout 20 "$BIN/cmdclient" 127.0.0.1 "$PORT" <"$T/in" >"$T/c.out" 2>"$T/c.err" 3>&- &
+	cpid=$!
+	exec 4>"$T/in"
+	wait_for "$T/c.out" '^reversed 1: ' 5
+	for i in $(seq 1 40); do pgrep -f '^sleep 31\.8$' >/dev/null && break; sleep 0.05; done
+	echo exit >&4
+	st=0; wait "$cpid" || st=$?
+	exec 4>&-
+	[ "$st" -eq 0 ]
+	sleep 0.2
+	run pgrep -f '^sleep 31\.[78]$'
+	[ "$status" -eq 1 ]
+	[ ! -e "$T/ran1" ]
+	wait_for "$T/log.txt" '"event":"disconnect"' 5
+	run jq -c '[.event, .closed_by, .results, .commands]' "$T/log.txt"
+	assert_output '["connect",null,null,null]
+["disconnect","client",0,1]'
+}
+
+@test "cmdserver reads the commands from stdin lines when stdin is not a terminal" {
+	printf 'echo a\n\necho b\n' | {
+		setsid "$BIN/cmdserver" -l "$T/log.txt" -i 0 >"$T/s.out" 2>"$T/s.err" 3>&- &
+		echo $! >>"$T/.pgids"
+	}
+	wait_for "$T/s.out" '^listening on ' 5
+	PORT=$(sed -n '1s/^listening on .*:\([0-9]*\)$/\1/p' "$T/s.out")
+	timeout 10 "$BIN/cmdclient" 127.0.0.1 "$PORT" </dev/null >"$T/c.out"
+	wait_for "$T/log.txt" '"event":"disconnect"' 5
+	run jq -r 'select(.event == "result") | "\(.seq) \(.command) \(.output)"' "$T/log.txt"
+	assert_output $'1 echo a a\n\n2 echo b b'
+}
+
+@test "cmdserver logs a command's timeout (signal 9), its truncated output and its exit status" {
+	printf 'sleep 5\nhead -c 70000 /dev/zero\nexit 7\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 0
+	timeout 20 "$BIN/cmdclient" -t 0.5 127.0.0.1 "$PORT" </dev/null >"$T/c.out"
+	wait_for "$T/log.txt" '"event":"disconnect"' 5
+	log_check "$T/log.txt"
+	run jq -c 'select(.event == "result") | [.seq, .exit, .signal, .timed_out, .truncated, .bytes]' "$T/log.txt"
+	assert_output '[1,null,9,true,false,0]
+[2,0,null,false,true,65536]
+[3,7,null,false,false,0]'
+	run cat "$T/c.out"
+	assert_line 'result 1: timed out after 0.5s, killed'
+	assert_line 'result 2: exit 0, 65536 bytes (truncated)'
+	assert_line 'result 3: exit 7, 0 bytes'
+}
+
+@test "cmdserver: a garbage frame from a client is logged, the server closes, and it serves the next client" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 0
+	exec 5<>/dev/tcp/127.0.0.1/"$PORT"
+	head -c 19 <&5 >"$T/frame"	# CPC, length 11, seq 1, "echo hi"
+	[ "$(od -An -c "$T/frame" | tr -d ' \n')" = 'CPC\0\0\0\0\v\0\0\0001echohi' ]
+	printf 'hello, server\n' >&5
+	run timeout 5 cat <&5		# the server closes: EOF
+	exec 5>&-
+	wait_for "$T/log.txt" '"event":"disconnect"' 5
+	run jq -c '[.event, .error, .closed_by, .results, .reason]' "$T/log.txt"
+	assert_output '["connect",null,null,null,null]
+["error","receive: garbage frame: bad magic",null,null,null]
+["disconnect",null,"server",0,"garbage frame: bad magic"]'
+	timeout 10 "$BIN/cmdclient" 127.0.0.1 "$PORT" </dev/null >"$T/c.out"
+	run tail -n1 "$T/c.out"
+	assert_output 'done: 1 commands, closing the connection'
+}
+
+@test "cmdserver: a client that vanishes in the middle of a result is logged, the server survives" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 0
+	exec 5<>/dev/tcp/127.0.0.1/"$PORT"
+	head -c 19 <&5 >/dev/null
+	printf 'CPR\0\0\0\0\040abc' >&5	# header says 32 bytes, 3 come
+	exec 5>&-
+	wait_for "$T/log.txt" '"event":"disconnect"' 5
+	run jq -c '[.event, .error, .closed_by, .results, .reason]' "$T/log.txt"
+	assert_output '["connect",null,null,null,null]
+["error","receive: connection closed in the middle of a frame (11 bytes of it received)",null,null,null]
+["disconnect",null,"client",0,"connection closed in the middle of a frame (11 bytes of it received)"]'
+	kill -0 "$SERVER_PID"
+	timeout 10 "$BIN/cmdclient" 127.0.0.1 "$PORT" </dev/null >/dev/null
+}
+
+@test "cmdserver exits 0 on SIGTERM" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds"
+	kill -TERM "$SERVER_PID"
+	st=0; wait "$SERVER_PID" || st=$?
+	[ "$st" -eq 0 ]
+	run tail -n1 "$T/s.err"
+	assert_output --regexp ' cmdserver\[[0-9]+\]: exit on Terminated$'
+}
+
+@test "cmdserver: bad input gets one clear error line" {
+	cd "$T"
+	run --separate-stderr "$BIN/cmdserver" -c "$T/missing.txt"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cmdserver: $T/missing.txt: No such file or directory" ]
+	[ -z "$output" ]
+	: >"$T/empty"
+	run --separate-stderr "$BIN/cmdserver" -c "$T/empty"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cmdserver: $T/empty: no commands" ]
+	printf 'echo hi\n' >"$T/cmds"
+	run --separate-stderr "$BIN/cmdserver" -c "$T/cmds" -p 65536
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "cmdserver: bad port '65536': want 0..65535" ]
+	run --separate-stderr "$BIN/cmdserver" -c "$T/cmds" -i soon
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "cmdserver: bad seconds 'soon': want a number 0..3600" ]
+	run --separate-stderr "$BIN/cmdserver" -c "$T/cmds" -l "$T/no/such/dir/log.txt"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cmdserver: $T/no/such/dir/log.txt: No such file or directory" ]
+	run --separate-stderr "$BIN/cmdserver" -z
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "cmdserver: unknown option -z" ]
+	[ "${stderr_lines[1]}" = "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] [-l LOGFILE] [-i SECONDS]" ]
+	run --separate-stderr "$BIN/cmdserver" -h
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] [-l LOGFILE] [-i SECONDS]" ]
+}
+
+@test "cmdserver: port in use is one clear error, exit 1" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds"
+	run --separate-stderr "$BIN/cmdserver" -c "$T/cmds" -l "$T/log2.txt" -p "$PORT"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cmdserver: bind 127.0.0.1:$PORT: Address already in use" ]
+}
