@@ -131,3 +131,12 @@ teardown() { snap_teardown; }
 		assert_output "tcpobserve: --port: '$bad': not a port number (1-65535)"
 	done
 }
+
+@test "--snapshot -h prints its usage on stdout; an unknown option exits 2" {
+	run "$TCPOBSERVE" --snapshot -h
+	assert_success
+	assert_output 'usage: tcpobserve --snapshot [--port PORT] [--text] [-o FILE]'
+	run "$TCPOBSERVE" --snapshot --bogus
+	assert_failure 2
+	assert_line -n 0 "tcpobserve: --snapshot: unknown option or missing value: '--bogus'"
+}

@@ -157,6 +157,7 @@ parse_opts(int argc, char **argv, struct snap_opts *o)
 
 	o->port = -1;
 	optind = 0;	/* glibc: full rescan, whatever main did before */
+	opterr = 0;	/* our own one-line message, named like err(3)'s */
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		char *end;
 
@@ -181,6 +182,8 @@ parse_opts(int argc, char **argv, struct snap_opts *o)
 			o->text |= c == 't';
 			break;
 		default:
+			warnx("--snapshot: unknown option or missing value: '%s'",
+			    argv[optind - 1]);
 			fputs(SNAPSHOT_USAGE, stderr);
 			return 2;
 		}
