@@ -1,7 +1,7 @@
 # tcpobserve: the wire view (pcap -> per-connection TCP state timelines).
 PROGS += tcpobserve
 tcpobserve_OBJS += tcpobserve.o capture.o decode.o fsm.o zeek.o conntab.o \
-                   track.o report.o ladder.o
+                   track.o report.o ladder.o jw.o
 tcpobserve_LIBS += -lpcap -ljansson
 
 UNITS += test_decode test_fsm test_conntab

@@ -2,8 +2,9 @@
  * report.c — the JSON report through Jansson.
  *
  * The report is streamed so memory does not grow with the file: we print
- * the enclosing object and array punctuation ourselves, and every key and
- * value goes through json_dumpf, so escaping is never ours to get wrong.
+ * the object and array punctuation ourselves, and every key and value is
+ * dumped by Jansson (json_dumpb, through jw.c's memo for the connections),
+ * so escaping and number formatting are never ours to get wrong.
  * Connections appear in the order they finish; "id" numbers them in the
  * order of their first packet.
  */
@@ -20,6 +21,7 @@
 
 struct report {
 	FILE *out;
+	struct jw w;
 	char *buf;		/* json_dumpb target: one fwrite per value */
 	size_t bufcap;
 	json_t *source;
@@ -38,6 +40,7 @@ report_new(FILE *out, int summary)
 		return NULL;
 	r->out = out;
 	r->summary = summary;
+	jw_init(&r->w, DUMP_FLAGS);
 	return r;
 }
 
@@ -56,11 +59,12 @@ report_free(struct report *r)
 	if (r == NULL)
 		return;
 	json_decref(r->source);
+	jw_free(&r->w);
 	free(r->buf);
 	free(r);
 }
 
-json_t *
+static json_t *
 report_time(int64_t t, int64_t t0)
 {
 	return json_real((double)(t - t0) / 1e6);
@@ -78,15 +82,20 @@ report_flags(uint8_t fl, char buf[10])
 	buf[n] = '\0';
 }
 
-static json_t *
-endpoint(const struct ct_key *k, int e)
+static void
+endpoint(struct jw *w, const struct ct_key *k, int e)
 {
 	char buf[INET6_ADDRSTRLEN];
 
 	inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, k->addr[e], buf,
 	    sizeof buf);
-	return json_pack("{s:s, s:i}", "addr", buf, "port",
-	    (json_int_t)k->port[e]);
+	jw_punct(w, "{");
+	jw_key(w, "addr");
+	jw_str(w, buf);
+	jw_punct(w, ",");
+	jw_key(w, "port");
+	jw_int(w, k->port[e]);
+	jw_punct(w, "}");
 }
 
 void
@@ -99,101 +108,186 @@ report_endpoint_str(const struct ct_key *k, int e, char *buf, size_t len)
 	    (unsigned)k->port[e]);
 }
 
-static json_t *
-who(int w)
+static void
+who(struct jw *w, int x)
 {
-	return w >= 0 && w <= 2 ? json_string(who_names[w]) : json_null();
+	if (x >= 0 && x <= 2)
+		jw_const(w, who_names[x]);
+	else
+		jw_null(w);
 }
 
-static json_t *
-timeline(const struct fsm_side *x, int64_t t0)
+static void
+timeline(struct jw *w, const struct fsm_side *x, int64_t t0)
 {
-	json_t *a = json_array();
 	int i;
 
-	for (i = 0; i < x->k.nsteps; i++)
-		json_array_append_new(a, json_pack("{s:o, s:s}",
-		    "t", report_time(x->t[i], t0),
-		    "state", fsm_state_name(x->st[i])));
-	return a;
+	jw_punct(w, "[");
+	for (i = 0; i < x->k.nsteps; i++) {
+		jw_punct(w, i ? ",{" : "{");
+		jw_key(w, "t");
+		jw_secs(w, x->t[i] - t0);
+		jw_punct(w, ",");
+		jw_key(w, "state");
+		jw_const(w, fsm_state_name(x->st[i]));
+		jw_punct(w, "}");
+	}
+	jw_punct(w, "]");
 }
 
-static json_t *
-time_waits(const struct fsm *f, int64_t t0)
+static void
+time_waits(struct jw *w, const struct fsm *f, int64_t t0)
 {
-	json_t *a = json_array();
-	int r;
+	int r, n = 0;
 
+	jw_punct(w, "[");
 	for (r = 0; r < 2; r++) {
 		const struct fsm_side *x = &f->side[r];
 
 		if (x->k.tw_since < 0)
 			continue;
-		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o}",
-		    "side", who_names[r],
-		    "since", report_time(x->k.tw_since, t0),
-		    "until", report_time(x->k.tw_since + FSM_TIME_WAIT_US, t0),
-		    "ended", x->tw_end >= 0 ? report_time(x->tw_end, t0) :
-		    json_null()));
+		jw_punct(w, n++ ? ",{" : "{");
+		jw_key(w, "side");
+		jw_const(w, who_names[r]);
+		jw_punct(w, ",");
+		jw_key(w, "since");
+		jw_secs(w, x->k.tw_since - t0);
+		jw_punct(w, ",");
+		jw_key(w, "until");
+		jw_secs(w, x->k.tw_since + FSM_TIME_WAIT_US - t0);
+		jw_punct(w, ",");
+		jw_key(w, "ended");
+		if (x->tw_end >= 0)
+			jw_secs(w, x->tw_end - t0);
+		else
+			jw_null(w);
+		jw_punct(w, "}");
 	}
-	return a;
+	jw_punct(w, "]");
 }
 
-static json_t *
-packets(const struct conn *c, int64_t t0)
+static void
+packets(struct jw *w, const struct conn *c, int64_t t0)
 {
-	json_t *a = json_array();
 	uint32_t i;
 
+	jw_punct(w, "[");
 	for (i = 0; i < c->npk; i++) {
 		const struct pkt *p = &c->pkts[i];
 		char fl[10];
 
 		report_flags(p->flags, fl);
-		json_array_append_new(a, json_pack(
-		    "{s:o, s:s, s:s, s:I, s:I, s:I, s:s, s:s}",
-		    "t", report_time(p->t, t0), "from", who_names[p->from],
-		    "flags", fl, "seq", (json_int_t)p->seq,
-		    "ack", (json_int_t)p->ack, "len", (json_int_t)p->len,
-		    "client_state", fsm_state_name(p->cst),
-		    "server_state", fsm_state_name(p->sst)));
+		jw_punct(w, i ? ",{" : "{");
+		jw_key(w, "t");
+		jw_secs(w, p->t - t0);
+		jw_punct(w, ",");
+		jw_key(w, "from");
+		jw_const(w, who_names[p->from]);
+		jw_punct(w, ",");
+		jw_key(w, "flags");
+		jw_str(w, fl);
+		jw_punct(w, ",");
+		jw_key(w, "seq");
+		jw_int(w, p->seq);
+		jw_punct(w, ",");
+		jw_key(w, "ack");
+		jw_int(w, p->ack);
+		jw_punct(w, ",");
+		jw_key(w, "len");
+		jw_int(w, p->len);
+		jw_punct(w, ",");
+		jw_key(w, "client_state");
+		jw_const(w, fsm_state_name(p->cst));
+		jw_punct(w, ",");
+		jw_key(w, "server_state");
+		jw_const(w, fsm_state_name(p->sst));
+		jw_punct(w, "}");
 	}
-	return a;
+	jw_punct(w, "]");
 }
 
-json_t *
-report_conn_json(const struct conn *c, int64_t t0, int summary)
+/* A pair of the form "key":{"client":a,"server":b} for counters. */
+static void
+pair(struct jw *w, const char *k, uint64_t a, uint64_t b)
+{
+	jw_key(w, k);
+	jw_punct(w, "{");
+	jw_key(w, "client");
+	jw_int(w, (int64_t)a);
+	jw_punct(w, ",");
+	jw_key(w, "server");
+	jw_int(w, (int64_t)b);
+	jw_punct(w, "}");
+}
+
+void
+report_write_conn(struct jw *w, const struct conn *c, int64_t t0,
+    int summary)
 {
 	const struct fsm *f = &c->fsm;
 	int ci = c->client_is_0 ? 0 : 1;
 	uint64_t cb = track_bytes(c, FSM_CLIENT), sb = track_bytes(c, FSM_SERVER);
-	json_t *o;
 
-	o = json_pack("{s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o},"
-	    " s:o, s:b, s:o, s:o, s:o, s:s, s:s, s:{s:I, s:I}, s:{s:I, s:I}}",
-	    "id", (json_int_t)c->id,
-	    "partial", f->partial,
-	    "roles", track_roles_name(c->roles),
-	    "client", endpoint(&c->key, ci),
-	    "server", endpoint(&c->key, !ci),
-	    "first", report_time(c->first_t, t0),
-	    "last", report_time(c->last_t, t0),
-	    "states",
-	    "client", timeline(&f->side[FSM_CLIENT], t0),
-	    "server", timeline(&f->side[FSM_SERVER], t0),
-	    "active_closer", who(fsm_closer(f)),
-	    "rst", f->rst_from >= 0,
-	    "rst_from", who(f->rst_from),
-	    "time_wait_side", who(fsm_tw_side(f)),
-	    "time_wait", time_waits(f, t0),
-	    "conn_state", zeek_conn_state(&c->zeek, cb, sb),
-	    "history", c->zeek.hist,
-	    "bytes", "client", (json_int_t)cb, "server", (json_int_t)sb,
-	    "packet_count", "client", (json_int_t)c->npkts[FSM_CLIENT],
-	    "server", (json_int_t)c->npkts[FSM_SERVER]);
-	if (o != NULL && !summary)
-		json_object_set_new(o, "packets", packets(c, t0));
-	return o;
+	jw_punct(w, "{");
+	jw_key(w, "id");
+	jw_int(w, (int64_t)c->id);
+	jw_punct(w, ",");
+	jw_key(w, "partial");
+	jw_bool(w, f->partial);
+	jw_punct(w, ",");
+	jw_key(w, "roles");
+	jw_const(w, track_roles_name(c->roles));
+	jw_punct(w, ",");
+	jw_key(w, "client");
+	endpoint(w, &c->key, ci);
+	jw_punct(w, ",");
+	jw_key(w, "server");
+	endpoint(w, &c->key, !ci);
+	jw_punct(w, ",");
+	jw_key(w, "first");
+	jw_secs(w, c->first_t - t0);
+	jw_punct(w, ",");
+	jw_key(w, "last");
+	jw_secs(w, c->last_t - t0);
+	jw_punct(w, ",");
+	jw_key(w, "states");
+	jw_punct(w, "{");
+	jw_key(w, "client");
+	timeline(w, &f->side[FSM_CLIENT], t0);
+	jw_punct(w, ",");
+	jw_key(w, "server");
+	timeline(w, &f->side[FSM_SERVER], t0);
+	jw_punct(w, "},");
+	jw_key(w, "active_closer");
+	who(w, fsm_closer(f));
+	jw_punct(w, ",");
+	jw_key(w, "rst");
+	jw_bool(w, f->rst_from >= 0);
+	jw_punct(w, ",");
+	jw_key(w, "rst_from");
+	who(w, f->rst_from);
+	jw_punct(w, ",");
+	jw_key(w, "time_wait_side");
+	who(w, fsm_tw_side(f));
+	jw_punct(w, ",");
+	jw_key(w, "time_wait");
+	time_waits(w, f, t0);
+	jw_punct(w, ",");
+	jw_key(w, "conn_state");
+	jw_const(w, zeek_conn_state(&c->zeek, cb, sb));
+	jw_punct(w, ",");
+	jw_key(w, "history");
+	jw_str(w, c->zeek.hist);
+	jw_punct(w, ",");
+	pair(w, "bytes", cb, sb);
+	jw_punct(w, ",");
+	pair(w, "packet_count", c->npkts[FSM_CLIENT], c->npkts[FSM_SERVER]);
+	if (!summary) {
+		jw_punct(w, ",");
+		jw_key(w, "packets");
+		packets(w, c, t0);
+	}
+	jw_punct(w, "}");
 }
 
 /*
@@ -271,8 +365,10 @@ report_conn(void *ctx, const struct conn *c)
 
 	begin(r);
 	if (r->nconn++ > 0)
-		fputs(",\n", r->out);
-	put(r, report_conn_json(c, r->st->t0, r->summary), DUMP_FLAGS);
+		jw_punct(&r->w, ",\n");
+	report_write_conn(&r->w, c, r->st->t0, r->summary);
+	if (jw_flush(&r->w, r->out) == -1)
+		r->failed = 1;
 }
 
 int

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "jw.h"
 #include "track.h"
 
 #define REPORT_SCHEMA 1
@@ -42,11 +43,9 @@ int report_end(struct report *r, uint64_t dropped, const char *truncated);
 
 void report_free(struct report *r);
 
-/* One connection as a JSON object (new reference); t0 in µs. */
-json_t *report_conn_json(const struct conn *c, int64_t t0, int summary);
-
-/* Seconds since t0, rounded to the microsecond. */
-json_t *report_time(int64_t t, int64_t t0);
+/* Appends one connection as a JSON object to w; t0 in µs. */
+void report_write_conn(struct jw *w, const struct conn *c, int64_t t0,
+    int summary);
 
 /* "127.0.0.1:80" or "[::1]:80" for endpoint e of a key. */
 void report_endpoint_str(const struct ct_key *k, int e, char *buf, size_t len);
