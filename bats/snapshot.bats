@@ -140,3 +140,18 @@ teardown() { snap_teardown; }
 	assert_failure 2
 	assert_line -n 0 "tcpobserve: --snapshot: unknown option or missing value: '--bogus'"
 }
+
+@test "a server that closed waits in FIN_WAIT_2 while its silent client sits in CLOSE_WAIT" {
+	snap_peer h halfclosed 127.0.0.1
+	port=$(snap_field h port)
+	cport=$(snap_field h cport)
+	run jq -c --argjson p "$port" '[.sockets[] | select(.state != "LISTEN")
+	    | [.state, .local.port, .remote.port, .timer.kind, (.procs | map(.comm))]]' <(snap_run --port "$port")
+	# the server's socket is orphaned (closed, no owner) and timed, as
+	# Linux keeps an orphan in FIN_WAIT_2 for tcp_fin_timeout (60 s)
+	if ((cport < port)); then
+		assert_output "[[\"CLOSE_WAIT\",$cport,$port,null,[\"snaphalf\"]],[\"FIN_WAIT_2\",$port,$cport,\"timewait\",[]]]"
+	else
+		assert_output "[[\"FIN_WAIT_2\",$port,$cport,\"timewait\",[]],[\"CLOSE_WAIT\",$cport,$port,null,[\"snaphalf\"]]]"
+	fi
+}

@@ -51,6 +51,7 @@ snap_run() {	# the snapshot, inside the namespace
 # Peers: listen ADDR [fork]  (listens, never accepts)
 #        connect ADDR PORT N (N connections, held open)
 #        closer ADDR         (a connection whose client closes first)
+#        halfclosed ADDR     (the server closes, the client never does)
 SNAP_PERL=$(cat <<'PERL'
 use strict; use IO::Socket::IP; $| = 1;
 my ($mode, @a) = @ARGV;
@@ -89,6 +90,18 @@ if ($mode eq "listen") {
 	close $c;			# the client closes first: active closer
 	my $buf; sysread($s, $buf, 1) == 0 or die "expected EOF";
 	close $s; close $l;		# the server's FIN answers: LAST_ACK
+	print "pid $$\nready\n";
+	sleep 1 while 1;
+} elsif ($mode eq "halfclosed") {
+	$0 = "snaphalf";
+	my $l = IO::Socket::IP->new(Listen => 8, LocalHost => $a[0],
+	    LocalPort => 0, ReuseAddr => 1) or die "listen: $@";
+	my $c = IO::Socket::IP->new(PeerHost => $a[0], PeerPort => $l->sockport)
+	    or die "connect: $@";
+	my $s = $l->accept or die "accept: $!";
+	print "port ", $l->sockport, "\ncport ", $c->sockport, "\n";
+	close $s;			# the server closes; the client never does
+	my $buf; sysread($c, $buf, 1) == 0 or die "expected EOF";
 	print "pid $$\nready\n";
 	sleep 1 while 1;
 }
