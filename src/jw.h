@@ -1,12 +1,13 @@
 /*
- * jw.h — a JSON text builder in which every value is written by Jansson.
+ * jw.h — a streaming JSON text builder for the per-connection records.
  *
- * Streaming a 100 000-connection report as json_t trees spends nearly all
- * its time in malloc and in Jansson dumping the same keys and state names
- * again and again. jw keeps Jansson as the only thing that turns values
- * into JSON text, but dumps each constant (keys, state names) once, and
- * remembers the last few numbers and strings it dumped, into a growing
- * buffer written with one fwrite per connection.
+ * Streaming a 100 000-connection report as json_t trees spent nearly all
+ * its time in malloc and in Jansson dumping the same keys, state names and
+ * numbers again and again (4.5 s against a 0.5 s target). jw writes the
+ * structure (braces, commas) and numbers itself, and every string through
+ * Jansson's json_dumpb: each constant (keys, state names) once per run, the
+ * others via a memo of recent dumps. The text goes into a growing buffer
+ * written with one fwrite per connection.
  */
 #ifndef TCPLAB_JW_H
 #define TCPLAB_JW_H
@@ -36,8 +37,7 @@ struct jw {
 	size_t len, cap;
 	int failed;
 	size_t flags;
-	json_t *real, *integer;
-	struct jw_memo reals[JW_MEMO], ints[JW_MEMO], strs[JW_MEMO];
+	struct jw_memo strs[JW_MEMO];
 	struct jw_const consts[JW_CONSTS];
 };
 
@@ -46,21 +46,28 @@ void jw_init(struct jw *w, size_t flags);
 
 void jw_free(struct jw *w);
 
-/* Punctuation only ({ } [ ] , :): the one thing written by hand. */
-void jw_punct(struct jw *w, const char *s);
+/* Raw JSON text: punctuation ({ } [ ] , :) and our own keys only. */
+void jw_raw(struct jw *w, const char *s, size_t n);
+
+/* Punctuation given as a literal. */
+#define jw_lit(w, s)	jw_raw((w), (s), sizeof(s) - 1)
+
+/*
+ * "key": for one of our own keys, a literal identifier (letters, digits and
+ * '_' only: nothing to escape), so it is written as is.
+ */
+#define JW_KEY(w, k)	jw_lit((w), "\"" k "\":")
 
 /* A string that lives as long as the program (a literal or static table). */
 void jw_const(struct jw *w, const char *s);
 
-/* "key": for a constant key. */
-void jw_key(struct jw *w, const char *k);
-
 /* Any string. */
 void jw_str(struct jw *w, const char *s);
 
+/* An integer, printed here. */
 void jw_int(struct jw *w, int64_t v);
 
-/* Microseconds as a JSON real number of seconds. */
+/* Microseconds as seconds in fixed notation ("12.000345"), printed here. */
 void jw_secs(struct jw *w, int64_t us);
 
 void jw_bool(struct jw *w, int b);

@@ -89,13 +89,13 @@ endpoint(struct jw *w, const struct ct_key *k, int e)
 
 	inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, k->addr[e], buf,
 	    sizeof buf);
-	jw_punct(w, "{");
-	jw_key(w, "addr");
+	jw_lit(w, "{");
+	JW_KEY(w, "addr");
 	jw_str(w, buf);
-	jw_punct(w, ",");
-	jw_key(w, "port");
+	jw_lit(w, ",");
+	JW_KEY(w, "port");
 	jw_int(w, k->port[e]);
-	jw_punct(w, "}");
+	jw_lit(w, "}");
 }
 
 void
@@ -122,17 +122,19 @@ timeline(struct jw *w, const struct fsm_side *x, int64_t t0)
 {
 	int i;
 
-	jw_punct(w, "[");
+	jw_lit(w, "[");
 	for (i = 0; i < x->k.nsteps; i++) {
-		jw_punct(w, i ? ",{" : "{");
-		jw_key(w, "t");
+		if (i)
+			jw_lit(w, ",");
+		jw_lit(w, "{");
+		JW_KEY(w, "t");
 		jw_secs(w, x->t[i] - t0);
-		jw_punct(w, ",");
-		jw_key(w, "state");
+		jw_lit(w, ",");
+		JW_KEY(w, "state");
 		jw_const(w, fsm_state_name(x->st[i]));
-		jw_punct(w, "}");
+		jw_lit(w, "}");
 	}
-	jw_punct(w, "]");
+	jw_lit(w, "]");
 }
 
 static void
@@ -140,30 +142,32 @@ time_waits(struct jw *w, const struct fsm *f, int64_t t0)
 {
 	int r, n = 0;
 
-	jw_punct(w, "[");
+	jw_lit(w, "[");
 	for (r = 0; r < 2; r++) {
 		const struct fsm_side *x = &f->side[r];
 
 		if (x->k.tw_since < 0)
 			continue;
-		jw_punct(w, n++ ? ",{" : "{");
-		jw_key(w, "side");
+		if (n++)
+			jw_lit(w, ",");
+		jw_lit(w, "{");
+		JW_KEY(w, "side");
 		jw_const(w, who_names[r]);
-		jw_punct(w, ",");
-		jw_key(w, "since");
+		jw_lit(w, ",");
+		JW_KEY(w, "since");
 		jw_secs(w, x->k.tw_since - t0);
-		jw_punct(w, ",");
-		jw_key(w, "until");
+		jw_lit(w, ",");
+		JW_KEY(w, "until");
 		jw_secs(w, x->k.tw_since + FSM_TIME_WAIT_US - t0);
-		jw_punct(w, ",");
-		jw_key(w, "ended");
+		jw_lit(w, ",");
+		JW_KEY(w, "ended");
 		if (x->tw_end >= 0)
 			jw_secs(w, x->tw_end - t0);
 		else
 			jw_null(w);
-		jw_punct(w, "}");
+		jw_lit(w, "}");
 	}
-	jw_punct(w, "]");
+	jw_lit(w, "]");
 }
 
 static void
@@ -171,53 +175,54 @@ packets(struct jw *w, const struct conn *c, int64_t t0)
 {
 	uint32_t i;
 
-	jw_punct(w, "[");
+	jw_lit(w, "[");
 	for (i = 0; i < c->npk; i++) {
 		const struct pkt *p = &c->pkts[i];
 		char fl[10];
 
 		report_flags(p->flags, fl);
-		jw_punct(w, i ? ",{" : "{");
-		jw_key(w, "t");
+		if (i)
+			jw_lit(w, ",");
+		jw_lit(w, "{");
+		JW_KEY(w, "t");
 		jw_secs(w, p->t - t0);
-		jw_punct(w, ",");
-		jw_key(w, "from");
+		jw_lit(w, ",");
+		JW_KEY(w, "from");
 		jw_const(w, who_names[p->from]);
-		jw_punct(w, ",");
-		jw_key(w, "flags");
+		jw_lit(w, ",");
+		JW_KEY(w, "flags");
 		jw_str(w, fl);
-		jw_punct(w, ",");
-		jw_key(w, "seq");
+		jw_lit(w, ",");
+		JW_KEY(w, "seq");
 		jw_int(w, p->seq);
-		jw_punct(w, ",");
-		jw_key(w, "ack");
+		jw_lit(w, ",");
+		JW_KEY(w, "ack");
 		jw_int(w, p->ack);
-		jw_punct(w, ",");
-		jw_key(w, "len");
+		jw_lit(w, ",");
+		JW_KEY(w, "len");
 		jw_int(w, p->len);
-		jw_punct(w, ",");
-		jw_key(w, "client_state");
+		jw_lit(w, ",");
+		JW_KEY(w, "client_state");
 		jw_const(w, fsm_state_name(p->cst));
-		jw_punct(w, ",");
-		jw_key(w, "server_state");
+		jw_lit(w, ",");
+		JW_KEY(w, "server_state");
 		jw_const(w, fsm_state_name(p->sst));
-		jw_punct(w, "}");
+		jw_lit(w, "}");
 	}
-	jw_punct(w, "]");
+	jw_lit(w, "]");
 }
 
-/* A pair of the form "key":{"client":a,"server":b} for counters. */
+/* {"client":a,"server":b} for counters. */
 static void
-pair(struct jw *w, const char *k, uint64_t a, uint64_t b)
+pair(struct jw *w, uint64_t a, uint64_t b)
 {
-	jw_key(w, k);
-	jw_punct(w, "{");
-	jw_key(w, "client");
+	jw_lit(w, "{");
+	JW_KEY(w, "client");
 	jw_int(w, (int64_t)a);
-	jw_punct(w, ",");
-	jw_key(w, "server");
+	jw_lit(w, ",");
+	JW_KEY(w, "server");
 	jw_int(w, (int64_t)b);
-	jw_punct(w, "}");
+	jw_lit(w, "}");
 }
 
 void
@@ -228,66 +233,68 @@ report_write_conn(struct jw *w, const struct conn *c, int64_t t0,
 	int ci = c->client_is_0 ? 0 : 1;
 	uint64_t cb = track_bytes(c, FSM_CLIENT), sb = track_bytes(c, FSM_SERVER);
 
-	jw_punct(w, "{");
-	jw_key(w, "id");
+	jw_lit(w, "{");
+	JW_KEY(w, "id");
 	jw_int(w, (int64_t)c->id);
-	jw_punct(w, ",");
-	jw_key(w, "partial");
+	jw_lit(w, ",");
+	JW_KEY(w, "partial");
 	jw_bool(w, f->partial);
-	jw_punct(w, ",");
-	jw_key(w, "roles");
+	jw_lit(w, ",");
+	JW_KEY(w, "roles");
 	jw_const(w, track_roles_name(c->roles));
-	jw_punct(w, ",");
-	jw_key(w, "client");
+	jw_lit(w, ",");
+	JW_KEY(w, "client");
 	endpoint(w, &c->key, ci);
-	jw_punct(w, ",");
-	jw_key(w, "server");
+	jw_lit(w, ",");
+	JW_KEY(w, "server");
 	endpoint(w, &c->key, !ci);
-	jw_punct(w, ",");
-	jw_key(w, "first");
+	jw_lit(w, ",");
+	JW_KEY(w, "first");
 	jw_secs(w, c->first_t - t0);
-	jw_punct(w, ",");
-	jw_key(w, "last");
+	jw_lit(w, ",");
+	JW_KEY(w, "last");
 	jw_secs(w, c->last_t - t0);
-	jw_punct(w, ",");
-	jw_key(w, "states");
-	jw_punct(w, "{");
-	jw_key(w, "client");
+	jw_lit(w, ",");
+	JW_KEY(w, "states");
+	jw_lit(w, "{");
+	JW_KEY(w, "client");
 	timeline(w, &f->side[FSM_CLIENT], t0);
-	jw_punct(w, ",");
-	jw_key(w, "server");
+	jw_lit(w, ",");
+	JW_KEY(w, "server");
 	timeline(w, &f->side[FSM_SERVER], t0);
-	jw_punct(w, "},");
-	jw_key(w, "active_closer");
+	jw_lit(w, "},");
+	JW_KEY(w, "active_closer");
 	who(w, fsm_closer(f));
-	jw_punct(w, ",");
-	jw_key(w, "rst");
+	jw_lit(w, ",");
+	JW_KEY(w, "rst");
 	jw_bool(w, f->rst_from >= 0);
-	jw_punct(w, ",");
-	jw_key(w, "rst_from");
+	jw_lit(w, ",");
+	JW_KEY(w, "rst_from");
 	who(w, f->rst_from);
-	jw_punct(w, ",");
-	jw_key(w, "time_wait_side");
+	jw_lit(w, ",");
+	JW_KEY(w, "time_wait_side");
 	who(w, fsm_tw_side(f));
-	jw_punct(w, ",");
-	jw_key(w, "time_wait");
+	jw_lit(w, ",");
+	JW_KEY(w, "time_wait");
 	time_waits(w, f, t0);
-	jw_punct(w, ",");
-	jw_key(w, "conn_state");
+	jw_lit(w, ",");
+	JW_KEY(w, "conn_state");
 	jw_const(w, zeek_conn_state(&c->zeek, cb, sb));
-	jw_punct(w, ",");
-	jw_key(w, "history");
+	jw_lit(w, ",");
+	JW_KEY(w, "history");
 	jw_str(w, c->zeek.hist);
-	jw_punct(w, ",");
-	pair(w, "bytes", cb, sb);
-	jw_punct(w, ",");
-	pair(w, "packet_count", c->npkts[FSM_CLIENT], c->npkts[FSM_SERVER]);
+	jw_lit(w, ",");
+	JW_KEY(w, "bytes");
+	pair(w, cb, sb);
+	jw_lit(w, ",");
+	JW_KEY(w, "packet_count");
+	pair(w, c->npkts[FSM_CLIENT], c->npkts[FSM_SERVER]);
 	if (!summary) {
-		jw_punct(w, ",");
-		jw_key(w, "packets");
+		jw_lit(w, ",");
+		JW_KEY(w, "packets");
 		packets(w, c, t0);
 	}
-	jw_punct(w, "}");
+	jw_lit(w, "}");
 }
 
 /*
@@ -365,7 +372,7 @@ report_conn(void *ctx, const struct conn *c)
 
 	begin(r);
 	if (r->nconn++ > 0)
-		jw_punct(&r->w, ",\n");
+		jw_lit(&r->w, ",\n");
 	report_write_conn(&r->w, c, r->st->t0, r->summary);
 	if (jw_flush(&r->w, r->out) == -1)
 		r->failed = 1;
