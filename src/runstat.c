@@ -3,7 +3,8 @@
  * figures `make bench` compares. GNU time(1) is not on every machine; wait4()
  * hands us the child's rusage directly, so this needs nothing but libc.
  *	runstat [-o FILE] COMMAND [ARG...]
- * prints "wall_s=1.234 maxrss_kb=5678 status=0" on stderr (or to FILE);
+ * prints "wall_s=1.234 cpu_s=1.200 maxrss_kb=5678 status=0" on stderr (or to
+ * FILE); cpu_s (user + system) is the steadier figure on a loaded machine;
  * the command's own stdout and stderr pass through untouched.
  */
 #include <sys/resource.h>
@@ -54,9 +55,10 @@ main(int argc, char **argv)
 			err(1, "wait4");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	fprintf(fp, "wall_s=%.3f maxrss_kb=%ld status=%d\n",
+	fprintf(fp, "wall_s=%.3f cpu_s=%.3f maxrss_kb=%ld status=%d\n",
 	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
-	    ru.ru_maxrss, code);
+	    (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6, ru.ru_maxrss, code);
 	if (fp != stderr && fclose(fp) == EOF)
 		err(1, "%s", out);
 	return code;
