@@ -65,22 +65,13 @@ STAMPED_TIME_RE='^[0-9.]+ [A-Z][a-z]{2} [A-Z][a-z]{2} [ 123][0-9] [0-2][0-9]:[0-
 	[ "$(date -d "$(time_line b)" +%s)" -ge $(( $(date -d "$(time_line a)" +%s) + 1 )) ]
 }
 
-@test "fork daytimed -s 2: two clients get their times less than 0.5 s apart, one child each" {
+@test "fork daytimed -s 2: two clients get their times less than 0.5 s apart" {
 	start_server d daytimed -m fork -s 2
 	start_telnet a "$PORT"
 	start_telnet b "$PORT"
 	wait_for "$T/a.tel" "$STAMPED_TIME_RE" 5
 	wait_for "$T/b.tel" "$STAMPED_TIME_RE" 5
-	# while they sleep: two children, each holding only its connected
-	# socket; the parent holds only the listening socket.
 	wait_count "$T/d.err" ' accept 127\.0\.0\.1:[0-9]+ child [0-9]+$' 2 5
-	kids=$(ps -o pid= --ppid "$SERVER_PID" | wc -l)
-	[ "$kids" -eq 2 ]
-	for c in $(ps -o pid= --ppid "$SERVER_PID"); do
-		[ "$(find /proc/"$c"/fd -lname 'socket:*' | wc -l)" -eq 1 ]
-	done
-	[ "$(find /proc/"$SERVER_PID"/fd -lname 'socket:*' | wc -l)" -eq 1 ]
-	[ "$(listen_recvq "$PORT")" = 0 ]
 	a_time=$(stamp_of a "$STAMPED_TIME_RE")
 	b_time=$(stamp_of b "$STAMPED_TIME_RE")
 	echo "a $a_time b $b_time"
@@ -89,6 +80,26 @@ STAMPED_TIME_RE='^[0-9.]+ [A-Z][a-z]{2} [A-Z][a-z]{2} [ 123][0-9] [0-2][0-9]:[0-
 	wait_for "$T/b.tel" ' Connection closed by foreign host\.$' 5
 	a_close=$(stamp_of a ' Connection closed by foreign host')
 	fcmp "$a_close - $a_time >= 1.5 && $a_close - $a_time <= 2.5"
+}
+
+@test "fork daytimed: each child holds only its connected socket, the parent only the listening one" {
+	start_server d daytimed -m fork -s 20
+	exec 5</dev/tcp/127.0.0.1/"$PORT"
+	exec 6</dev/tcp/127.0.0.1/"$PORT"
+	wait_count "$T/d.err" ' sent 127\.0\.0\.1:[0-9]+: ' 2 10
+	kids=$(ps -o pid= --ppid "$SERVER_PID" | wc -l)
+	[ "$kids" -eq 2 ]
+	for c in $(ps -o pid= --ppid "$SERVER_PID"); do
+		[ "$(find /proc/"$c"/fd -lname 'socket:*' | wc -l)" -eq 1 ]
+	done
+	[ "$(find /proc/"$SERVER_PID"/fd -lname 'socket:*' | wc -l)" -eq 1 ]
+	[ "$(listen_recvq "$PORT")" = 0 ]
+	# the process tree: daytimed with two daytimed children
+	run pstree -p "$SERVER_PID"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[0]} =~ ^daytimed\($SERVER_PID\)-\+-daytimed\([0-9]+\)$ ]]
+	[[ ${lines[1]} =~ ^\ +\`-daytimed\([0-9]+\)$ ]]
+	exec 5<&- 6<&-
 }
 
 @test "fork daytimed: after 20 clients no zombie children remain and it still serves" {

@@ -13,3 +13,10 @@ cmdclient_LIBS += -lpthread
 
 UNITS += test_cmdproto
 test_cmdproto_OBJS += tests/test_cmdproto.o cmdproto.o
+
+UNITS += test_runcmd
+test_runcmd_OBJS += tests/test_runcmd.o runcmd.o tstamp.o
+
+UNITS += test_cmdlog
+test_cmdlog_OBJS += tests/test_cmdlog.o cmdlog.o sock.o tstamp.o
+test_cmdlog_LIBS += -ljansson
