@@ -170,8 +170,9 @@ capture() {
 	capture 1
 	run "$BIN/tcpobserve" -r "$D/cap.pcap" --text
 	assert_success
-	assert_line --index 0 --regexp "^connection 1: client 127\.0\.0\.1:[0-9]+ -> server 127\.0\.0\.1:$PORT +SF "
-	assert_output --partial "active close: server;  TIME_WAIT: server"
+	assert_line --index 0 --regexp "^connection 1: client 127\.0\.0\.1:[0-9]+ -> server 127\.0\.0\.1:$PORT +\[SF ShA"
+	assert_line "  active close: server"
+	assert_line --regexp "^  TIME_WAIT: +server, [0-9.]+ s until [0-9.]+ s \(the capture ended before it expired\)$"
 	assert_output --regexp "SYN_SENT +─+ SYN ─+> "
 	assert_output --regexp "ESTABLISHED +<─+ SYN,ACK ─+  SYN_RCVD"
 	assert_line --regexp "^capture: [0-9]+ packets \([0-9]+ TCP\), 1 connections, "

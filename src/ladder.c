@@ -115,14 +115,17 @@ arrow(FILE *out, const struct pkt *p)
 
 static void
 row(FILE *out, int64_t t, int64_t t0, const char *cst, const struct pkt *p,
-    const char *sst)
+    const char *sst, const char *note)
 {
 	fprintf(out, "  %12.6f  %-*s  ", (double)(t - t0) / 1e6, STATEW, cst);
 	if (p != NULL)
 		arrow(out, p);
 	else
 		fprintf(out, "%*s", ARROW, "");
-	fprintf(out, "  %s\n", sst);
+	if (note != NULL && *note)
+		fprintf(out, "  %-*s  %s\n", STATEW, sst, note);
+	else
+		fprintf(out, "  %s\n", sst);
 }
 
 /*
@@ -131,7 +134,7 @@ row(FILE *out, int64_t t, int64_t t0, const char *cst, const struct pkt *p,
  */
 static void
 states_until(FILE *out, const struct fsm *f, int *ci, int *si, int64_t t,
-    int64_t t0, const struct pkt *p)
+    int64_t t0, const struct pkt *p, const char *note)
 {
 	const struct fsm_side *c = &f->side[FSM_CLIENT];
 	const struct fsm_side *s = &f->side[FSM_SERVER];
@@ -150,7 +153,7 @@ states_until(FILE *out, const struct fsm *f, int *ci, int *si, int64_t t,
 		else
 			when = hc ? c->t[*ci] : s->t[*si];
 		row(out, when, t0, hc ? fsm_state_name(c->st[*ci]) : "", p,
-		    hs ? fsm_state_name(s->st[*si]) : "");
+		    hs ? fsm_state_name(s->st[*si]) : "", p ? note : NULL);
 		*ci += hc;
 		*si += hs;
 		p = NULL;
@@ -160,34 +163,46 @@ states_until(FILE *out, const struct fsm *f, int *ci, int *si, int64_t t,
 static void
 header(FILE *out, const struct conn *c, int64_t t0)
 {
+	static const char *const how[] = {
+		"the client sent the first SYN",
+		"the SYN was missed; the SYN-ACK's sender is the server",
+		"that endpoint was a server earlier in this capture",
+		"the lower port is the server's",
+		"same ports: the first packet's destination is the server",
+	};
 	char a[2][64];
-	int ci = c->client_is_0 ? 0 : 1, e, tw = fsm_tw_side(&c->fsm), r;
+	int ci = c->client_is_0 ? 0 : 1, e, r, n = 0;
 	int closer = fsm_closer(&c->fsm);
 
 	for (e = 0; e < 2; e++)
 		report_endpoint_str(&c->key, e, a[e], sizeof a[e]);
-	fprintf(out, "connection %llu: client %s -> server %s   %s %s%s\n",
+	fprintf(out, "connection %llu: client %s -> server %s   [%s %s]\n",
 	    (unsigned long long)c->id, a[ci], a[!ci],
 	    zeek_conn_state(&c->zeek, track_bytes(c, 0), track_bytes(c, 1)),
-	    c->zeek.hist, c->fsm.partial ? "   (partial)" : "");
+	    c->zeek.hist);
 	if (c->fsm.partial)
-		fprintf(out, "  start not captured: roles guessed by %s\n",
-		    track_roles_name(c->roles));
-	fprintf(out, "  active close: %s;  TIME_WAIT: %s",
-	    closer >= 0 ? who_names[closer] : "none",
-	    tw >= 0 ? who_names[tw] : "none");
+		fprintf(out, "  partial:      start not captured; roles guessed: %s\n",
+		    how[c->roles <= TRACK_ROLES_FIRST_DST ? c->roles : 0]);
+	fprintf(out, "  active close: %s%s\n",
+	    closer >= 0 ? who_names[closer] : "nobody",
+	    c->fsm.rst_from >= 0 ? (c->fsm.rst_from == FSM_CLIENT ?
+	    " (the client sent a RST)" : " (the server sent a RST)") : "");
 	for (r = 0; r < 2; r++) {
 		const struct fsm_side *x = &c->fsm.side[r];
 
 		if (x->k.tw_since < 0)
 			continue;
-		fprintf(out, "; %s %.6f .. %.6f s%s", who_names[r],
-		    (double)(x->k.tw_since - t0) / 1e6,
+		fprintf(out, "  TIME_WAIT:    %s, %.6f s until %.6f s%s\n",
+		    who_names[r], (double)(x->k.tw_since - t0) / 1e6,
 		    (double)(x->k.tw_since + FSM_TIME_WAIT_US - t0) / 1e6,
-		    x->tw_end < 0 ? " (capture ended first)" : "");
+		    x->tw_end < 0 ? " (the capture ended before it expired)" :
+		    x->tw_end < x->k.tw_since + FSM_TIME_WAIT_US ?
+		    " (cut short: new SYN or RST)" : "");
+		n++;
 	}
-	fprintf(out, "%s\n  bytes: client %llu, server %llu\n",
-	    c->fsm.rst_from >= 0 ? "; reset" : "",
+	if (n == 0)
+		fprintf(out, "  TIME_WAIT:    nobody\n");
+	fprintf(out, "  bytes:        client %llu, server %llu\n",
 	    (unsigned long long)track_bytes(c, FSM_CLIENT),
 	    (unsigned long long)track_bytes(c, FSM_SERVER));
 }
@@ -208,14 +223,32 @@ ladder_conn(void *ctx, const struct conn *c)
 	    ARROW, "", "server");
 	/* the initial states, then what each packet did */
 	row(out, c->first_t, t0, fsm_state_name(c->fsm.side[FSM_CLIENT].st[0]),
-	    NULL, fsm_state_name(c->fsm.side[FSM_SERVER].st[0]));
+	    NULL, fsm_state_name(c->fsm.side[FSM_SERVER].st[0]), NULL);
 	ci = si = 1;
 	if (!l->summary) {
-		for (i = 0; i < c->npk; i++)
-			states_until(out, &c->fsm, &ci, &si, c->pkts[i].t, t0,
-			    &c->pkts[i]);
+		uint32_t hi[2] = { 0, 0 };	/* highest sequence end sent */
+		int seen[2] = { 0, 0 };
+
+		for (i = 0; i < c->npk; i++) {
+			const struct pkt *p = &c->pkts[i];
+			uint32_t end = p->seq + p->len +
+			    !!(p->flags & (SEG_SYN | SEG_FIN));
+			const char *note = "";
+
+			if (seen[p->from] && (p->flags & SEG_RST) == 0 &&
+			    end > p->seq && !fsm_seq_lt(hi[p->from], end))
+				note = "(retransmission)";
+			if (!seen[p->from] || fsm_seq_lt(hi[p->from], end))
+				hi[p->from] = end;
+			seen[p->from] = 1;
+			states_until(out, &c->fsm, &ci, &si, p->t, t0, p, note);
+		}
 	}
-	states_until(out, &c->fsm, &ci, &si, INT64_MAX, t0, NULL);
+	if (ci < c->fsm.side[FSM_CLIENT].k.nsteps ||
+	    si < c->fsm.side[FSM_SERVER].k.nsteps)
+		fprintf(out, "  %12s  (no packet: TIME_WAIT is over, or a new "
+		    "connection took the 4-tuple)\n", "");
+	states_until(out, &c->fsm, &ci, &si, INT64_MAX, t0, NULL, NULL);
 }
 
 int
