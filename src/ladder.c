@@ -146,12 +146,15 @@ states_until(FILE *out, const struct fsm *f, int *ci, int *si, int64_t t,
 
 		if (!hc && !hs && p == NULL)
 			break;
-		if (p != NULL)
+		if (p != NULL) {
 			when = p->t;
-		else if (hc && hs)
-			when = c->t[*ci] < s->t[*si] ? c->t[*ci] : s->t[*si];
-		else
-			when = hc ? c->t[*ci] : s->t[*si];
+		} else {
+			/* no packet: one row per instant, each side if it moved */
+			when = hc && hs ? (c->t[*ci] < s->t[*si] ? c->t[*ci] :
+			    s->t[*si]) : hc ? c->t[*ci] : s->t[*si];
+			hc = hc && c->t[*ci] == when;
+			hs = hs && s->t[*si] == when;
+		}
 		row(out, when, t0, hc ? fsm_state_name(c->st[*ci]) : "", p,
 		    hs ? fsm_state_name(s->st[*si]) : "", p ? note : NULL);
 		*ci += hc;
@@ -244,8 +247,8 @@ ladder_conn(void *ctx, const struct conn *c)
 			states_until(out, &c->fsm, &ci, &si, p->t, t0, p, note);
 		}
 	}
-	if (ci < c->fsm.side[FSM_CLIENT].k.nsteps ||
-	    si < c->fsm.side[FSM_SERVER].k.nsteps)
+	if (!l->summary && (ci < c->fsm.side[FSM_CLIENT].k.nsteps ||
+	    si < c->fsm.side[FSM_SERVER].k.nsteps))
 		fprintf(out, "  %12s  (no packet: TIME_WAIT is over, or a new "
 		    "connection took the 4-tuple)\n", "");
 	states_until(out, &c->fsm, &ci, &si, INT64_MAX, t0, NULL, NULL);
