@@ -54,17 +54,52 @@ start_server() {
 	fi
 }
 
-# missed_window: checks 4, 5 and 7 look at the processes while the clients
-# are being served (from GR_LOOK on). If a server FIN had already come when
-# we started looking (a
-# machine so loaded that the 2-s hold was over), the look proves nothing:
-# on the first attempt return 1 (the check is run again with a fresh
-# server), on the second fail the check saying so.
+# missed_window SNAPSHOT: checks 4, 5 and 7 look at the processes while
+# the clients are being served, with the student's processes frozen (one
+# consistent moment, GR_LOOK). The look proves something only if it came
+# within 1.5 s of the first data (the lab's hold is about 2 s: every child
+# is still there) and no connection had been closed by the server yet (the
+# frozen snapshot; without a freezer, our clients' end-of-file times).
+# Otherwise (a very loaded machine): on the first attempt return 1 and the
+# check runs again from scratch; on the second fail saying so.
 missed_window() {
-	[ -z "$(awk -v t="$GR_LOOK" '$3 == "eof" && $1 < t' "$D/clients.log")" ] && return 0
+	local first closing
+	first=$(awk '$3 == "data" { print $1; exit }' "$D/clients.log")
+	if gr_freezer >/dev/null; then
+		closing=$(jq -r --argjson p "$P" '[.sockets[] | select(.local.port == $p and
+			(.state | IN("FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT", "CLOSING", "LAST_ACK")))] | length' "$D/$1")
+	else
+		closing=$(awk -v t="$GR_LOOK" '$3 == "eof" && $1 < t' "$D/clients.log" | wc -l)
+	fi
+	if [ "${closing:-0}" -eq 0 ] && { [ -z "$first" ] ||
+		awk -v a="$first" -v b="$GR_LOOK" 'BEGIN { exit !(b - a <= 1.5) }'; }; then
+		return 0
+	fi
+	gr_thaw
 	[ "$GR_ATTEMPT" -eq 1 ] && return 1
-	gr_result failed "a connection had already been closed by the server when the processes were inspected, twice: could not look while the clients were being served"
+	gr_result failed "twice, the processes could not be inspected within 1.5 s of the first data, while every client was still being served (machine overloaded?)"
 	exit 0
+}
+
+# wait_data N: wait for the first data on our probe "clients" (3 s), then
+# for N in all until 0.8 s after that first data: a fork server has served
+# them all by then, and the look that follows still falls inside the hold.
+wait_data() {
+	local first left
+	gr_wait_count clients data 1 3 || return 1
+	first=$(awk '$3 == "data" { print $1; exit }' "$D/clients.log")
+	left=$(awk -v a="$first" -v n="$EPOCHREALTIME" 'BEGIN { x = a + 0.8 - n; printf "%.2f", x < 0 ? 0 : x }')
+	gr_wait_count clients data "$1" "$left"
+}
+
+# stop_parent: SIGSTOP the server parent and wait until it is stopped.
+stop_parent() {
+	local deadline
+	kill -STOP "$GR_PID" 2>/dev/null
+	deadline=$(sc_deadline 1)
+	until [ "$(awk '{ print $3 }' "/proc/$GR_PID/stat" 2>/dev/null)" = T ] || sc_past "$deadline"; do
+		sleep 0.01
+	done
 }
 
 # who SNAPSHOT PORT: the server-side sockets of PORT in words, each holder
@@ -144,12 +179,13 @@ check_4() {
 	local kids n owners verdict
 	start_server
 	gr_probe clients -n 3 -t 60 127.0.0.1 "$P"
-	gr_wait_count clients data 3 1
-	sleep 0.1
+	wait_data 3
+	gr_freeze
 	GR_LOOK=$EPOCHREALTIME
 	sc_ptree "$GR_PID" >ptree.json
 	gr_snap snapshot.json "$P"
-	missed_window || return 3
+	missed_window snapshot.json || return 3
+	gr_thaw
 	gr_probe_end clients
 	kids=$(jq -c --argjson r "$GR_PID" '[.processes[] | select(.pid != $r and (.stat | startswith("Z") | not)) | .pid]' ptree.json)
 	verdict=$(jq -r --argjson p "$P" --argjson kids "$kids" --argjson parent "$GR_PID" '
@@ -178,21 +214,30 @@ check_5() {
 	local kids k z how served deadline
 	start_server
 	gr_probe clients -n 10 -t 60 127.0.0.1 "$P"
-	gr_wait_count clients data 10 1.5
-	sleep 0.1
+	wait_data 10
+	# Stop the parent first: the children that finish from now on finish
+	# while it is stopped, and their SIGCHLDs merge into one pending
+	# signal, as when they finish at the same instant.
+	stop_parent
+	gr_freeze
 	GR_LOOK=$EPOCHREALTIME
 	sc_ptree "$GR_PID" >ptree-serving.json
-	missed_window || return 3
-	kids=$(gr_children "$GR_PID" | tr '\n' ' ')
+	gr_snap snapshot-serving.json "$P"
+	missed_window snapshot-serving.json || return 3
+	kids=$(jq -r --argjson r "$GR_PID" '.processes[] | select(.pid != $r and (.stat | startswith("Z") | not)) | .pid' ptree-serving.json | tr '\n' ' ')
 	k=$(wc -w <<<"$kids")
 	served=$(gr_count clients data)
 	how=$(sigchld "$GR_PID")
 	if [ "$served" -eq 0 ]; then
+		gr_thaw
+		kill -CONT "$GR_PID"
 		gr_probe_end clients
-		gr_result failed "the server served no client within 1.5 s: nothing to judge"
+		gr_result failed "the server served no client within 3 s: nothing to judge"
 		return
 	fi
 	if [ "$k" -eq 0 ]; then
+		gr_thaw
+		kill -CONT "$GR_PID"
 		gr_probe_end clients
 		sleep 0.5
 		z=$(gr_zombies "$GR_PID" | tr '\n' ' ')
@@ -203,9 +248,7 @@ check_5() {
 		fi
 		return
 	fi
-	# All children finish while the parent is stopped: their SIGCHLDs
-	# merge into one pending signal, as when they finish at the same instant.
-	kill -STOP "$GR_PID"
+	gr_thaw
 	deadline=$(sc_deadline $((HM + 1)))
 	while [ -n "$(for p in $kids; do case $(ps -o stat= -p "$p" 2>/dev/null) in ''|Z*) ;; *) echo "$p" ;; esac; done)" ]; do
 		sc_past "$deadline" && break
@@ -264,8 +307,9 @@ check_7() {
 	local inode kids holders p
 	start_server
 	gr_probe clients -n 2 -t 60 127.0.0.1 "$P"
-	gr_wait_count clients data 2 1
-	sleep 0.1
+	wait_data 2
+	sleep 0.05	# a child may close the listening socket just after writing
+	gr_freeze
 	GR_LOOK=$EPOCHREALTIME
 	sc_ptree "$GR_PID" >ptree.json
 	kids=$(jq -r --argjson r "$GR_PID" '.processes[] | select(.pid != $r and (.stat | startswith("Z") | not)) | .pid' ptree.json | tr '\n' ' ')
@@ -273,10 +317,11 @@ check_7() {
 	gr_snap snapshot.json "$P"
 	inode=$(jq -r --argjson p "$P" '[.sockets[] | select(.state == "LISTEN" and .local.port == $p) | .inode][0] // empty' snapshot.json)
 	holders=$(awk -v s="socket:[$inode]" '$NF == s { sub(":", "", $1); printf "/proc/%s/fd/%s -> %s ", $1, $(NF - 2), s }' children-fds.txt)
-	missed_window || return 3
+	missed_window snapshot.json || return 3
+	gr_thaw
 	gr_probe_end clients
 	if [ "$(gr_count clients data)" -eq 0 ]; then
-		gr_result failed "the server served no client within 1 s: nothing to judge"
+		gr_result failed "the server served no client within 3 s: nothing to judge"
 	elif [ -z "$inode" ]; then
 		gr_result failed "no listening socket on port $P found"
 	elif [ -z "$kids" ]; then

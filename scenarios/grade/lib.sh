@@ -27,7 +27,7 @@ GR_USER=${GR_USER:-tcplab-student}
 GR_HOLD_MAX=${GR_HOLD_MAX:-5}
 GR_LIMITS=${GR_LIMITS:-nproc=512,cpu=20,nofile=256,as=1024,fsize=16}
 GR_PIDS_MAX=${GR_PIDS_MAX:-64}
-GR_CPU_QUOTA=${GR_CPU_QUOTA:-50000}	# µs per 100 ms: half a core
+GR_CPU_QUOTA=${GR_CPU_QUOTA:-25000}	# µs per 100 ms: a quarter of a core
 
 # gr_tools: build probe and sandbox (scenarios/grade/*.c) into build/grade
 # when missing or older than their source; set GR_PROBE and GR_SANDBOX.
@@ -84,6 +84,24 @@ gr_freezer() {
 		case $d in */freezer/*) printf '%s\n' "$d"; return 0 ;; esac
 	done
 	return 1
+}
+
+# gr_freeze / gr_thaw: stop every process of the student at once (the
+# freezer cgroup), so that a look at its processes and sockets is one
+# consistent moment however loaded the machine is. No-ops without a freezer.
+gr_freeze() {
+	local fz deadline
+	fz=$(gr_freezer) || return 0
+	echo FROZEN >"$fz/freezer.state" 2>/dev/null || return 0
+	deadline=$(sc_deadline 3)
+	until [ "$(cat "$fz/freezer.state")" = FROZEN ] || sc_past "$deadline"; do
+		sleep 0.01
+	done
+}
+gr_thaw() {
+	local fz
+	fz=$(gr_freezer) && echo THAWED >"$fz/freezer.state" 2>/dev/null
+	return 0
 }
 
 # gr_sb_pids: every process of the student (its cgroup, or in non-root
@@ -151,7 +169,7 @@ gr_argv() {
 gr_start() {
 	local name=$1 in=${4:-/dev/null} sb=() deadline
 	gr_argv "$2" "$3"
-	sb=(-d "$GR_WORK" -n 5 -l "$GR_LIMITS" -w 600 -p "$D/$name.pid" -s "$D/$name.status")
+	sb=(-d "$GR_WORK" -l "$GR_LIMITS" -w 600 -p "$D/$name.pid" -s "$D/$name.status")
 	[ "$GR_ROOT" = 1 ] && sb+=(-u "$GR_UID" -g "$GR_GID")
 	for c in $GR_CGROUPS; do sb+=(-c "$c"); done
 	rm -f "$D/$name.pid" "$D/$name.status"
@@ -222,7 +240,7 @@ gr_wait_count() {
 	while [ "$(gr_count "$1" "$2")" -lt "$3" ]; do
 		kill -0 "${GR_PPID[$1]}" 2>/dev/null || return 1
 		sc_past "$deadline" && return 1
-		sleep 0.03
+		sleep 0.05
 	done
 }
 
