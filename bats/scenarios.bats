@@ -18,7 +18,9 @@ setup_file() {
 	export RUNS=$BATS_FILE_TMPDIR/runs
 	start_run seq3 sequential 3
 	start_run conc3 concurrent 3
-	start_run ac active-close 3
+	# the pause between commands: `exit` is typed in it, so a long one
+	# costs nothing and leaves room on a loaded machine
+	start_run ac active-close 10
 	start_run seq10 sequential 10
 	start_run conc10 concurrent 10
 	wait

@@ -42,15 +42,17 @@ sc_client_start client "$SC_BIN/cmdclient" "$SC_HOST" "$P"
 # we are in the pause between the first and the second command.
 sc_wait_line "$SC_TMP/server.out" '^[^l]' 20 "$SC_SERVER_PID" >/dev/null ||
 	sc_die "no result arrived at the server (server.out: $(tr '\n' ' ' <"$SC_TMP/server.out"))"
-sc_wait_children 1 5 || sc_say "moment (a): the server does not have exactly one child"
-sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 2) and $SC_STABLE" 10 >/dev/null ||
+# Look quickly (the pause is short): the report is assembled after `exit`.
+sc_wait_children 1 2 || sc_say "moment (a): the server does not have exactly one child"
+tree=$(sc_ptree "$SC_SERVER_PID")
+sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 2) and $SC_STABLE" 2 >/dev/null ||
 	sc_say "moment (a): expected 2 ESTABLISHED sockets, going on"
-sc_moment a "client being served" "$SC_SNAP"
-sc_say "(a) first result in; typing exit"
 
 # The user types `exit` during the pause: the client closes first.
 exit_typed=$EPOCHREALTIME
 sc_client_send client exit
+sc_moment a "client being served" "$SC_SNAP" "$tree"
+sc_say "(a) first result in; typed exit"
 sc_wait_exit "${SC_CLIENT_PID[client]}" 10 || sc_say "cmdclient did not exit after exit"
 wait "${SC_CLIENT_PID[client]}" 2>/dev/null
 client_status=$?

@@ -35,42 +35,59 @@ P=$SC_PORT
 sc_observe_start "$pcap" "$SC_TMP/observer.json" tcp port "$P"
 started=$EPOCHREALTIME
 
-# Two telnet clients within a fraction of a second; the second starts once
-# the first is connected, so client1 is always the first connection.
-sc_client_start client1 telnet "$SC_HOST" "$P"
-sc_wait_line "$SC_TMP/client1.out" '	Connected to ' 10 >/dev/null || sc_die "client 1 could not connect"
-sc_client_start client2 telnet "$SC_HOST" "$P"
-
 ctime='	[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}$'
 closed='	Connection closed by foreign host'
+
+# stamps REGEX: the epoch stamps of the first line matching REGEX in each
+# client's output, sorted.
+stamps() {
+	local f
+	for f in "$SC_TMP/client1.out" "$SC_TMP/client2.out"; do
+		grep -E -m1 -- "$1" "$f" 2>/dev/null | cut -f1
+	done | sort -n
+}
+
+# wait_clients REGEX N TIMEOUT: wait until N clients have printed a line
+# matching REGEX; their stamps, sorted, are left in STAMPS.
+wait_clients() {
+	local deadline
+	deadline=$(sc_deadline "$3")
+	while :; do
+		mapfile -t STAMPS < <(stamps "$1")
+		[ "${#STAMPS[@]}" -ge "$2" ] && return 0
+		sc_past "$deadline" && return 1
+		sleep 0.02
+	done
+}
+
+# Two telnet clients started back to back (the report orders them by
+# connection: the first to connect is the first served).
+sc_client_start client1 telnet "$SC_HOST" "$P"
+sc_client_start client2 telnet "$SC_HOST" "$P"
+wait_clients '	Connected to ' 2 10 || sc_die "the clients could not connect"
+lag=$(awk -v a="${STAMPS[0]}" -v b="${STAMPS[1]}" 'BEGIN { printf "%.3f\n", b - a }')
+
 # (a) both clients connected; the server serves what it can: the iterative
 # server the first client only (the second waits in the backlog), the fork
 # server both. Wait for the daytime line(s), then for both connections.
-sc_wait_line "$SC_TMP/client1.out" "$ctime" 15 >/dev/null || sc_die "client 1 got no daytime line"
-[ "$mode" = fork ] && { sc_wait_line "$SC_TMP/client2.out" "$ctime" 15 >/dev/null || sc_die "client 2 got no daytime line"; }
+wait_clients "$ctime" "$([ "$mode" = fork ] && echo 2 || echo 1)" 15 || sc_die "no daytime line arrived"
 sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 4) and $SC_STABLE" 10 >/dev/null ||
 	sc_say "moment (a): expected 4 ESTABLISHED sockets, going on"
 sc_moment a "both connected" "$SC_SNAP"
 sc_say "(a) both clients connected"
 
 # (b) after the first close, (c) after the second one. The fork server
-# closes the second connection as much later as the second client started
-# later: (b) waits that lag too, so that it shows what the lab shows (both
-# closed together), even on a loaded machine.
+# closes the second connection as much later as the second client
+# connected later: (b) waits that lag too, so that it shows what the lab
+# shows (both closed together), even on a loaded machine.
 settle=0.3
-if [ "$mode" = fork ]; then
-	sc_wait_line "$SC_TMP/client1.out" '	Connected to ' 1 >/dev/null
-	c1=${SC_LINE%%	*}
-	sc_wait_line "$SC_TMP/client2.out" '	Connected to ' 1 >/dev/null
-	c2=${SC_LINE%%	*}
-	settle=$(awk -v a="$c1" -v b="$c2" 'BEGIN { d = b - a; if (d < 0) d = 0; printf "%.3f\n", 0.3 + d }')
-fi
-sc_wait_line "$SC_TMP/client1.out" "$closed" $((SLEEP + 20)) >/dev/null || sc_die "client 1 was never closed"
-sc_wait_snapshot "$(sc_settled "${SC_LINE%%	*}" "$settle")" 10 >/dev/null || sc_say "moment (b): not settled, going on"
+[ "$mode" = fork ] && settle=$(awk -v l="$lag" 'BEGIN { printf "%.3f\n", 0.3 + l }')
+wait_clients "$closed" 1 $((SLEEP + 20)) || sc_die "no client was ever closed"
+sc_wait_snapshot "$(sc_settled "${STAMPS[0]}" "$settle")" 10 >/dev/null || sc_say "moment (b): not settled, going on"
 sc_moment b "after the 1st close" "$SC_SNAP"
 sc_say "(b) first close"
-sc_wait_line "$SC_TMP/client2.out" "$closed" $((2 * SLEEP + 20)) >/dev/null || sc_die "client 2 was never closed"
-sc_wait_snapshot "$(sc_settled "${SC_LINE%%	*}")" 10 >/dev/null || sc_say "moment (c): not settled, going on"
+wait_clients "$closed" 2 $((2 * SLEEP + 20)) || sc_die "the second client was never closed"
+sc_wait_snapshot "$(sc_settled "${STAMPS[1]}")" 10 >/dev/null || sc_say "moment (c): not settled, going on"
 sc_moment c "after the 2nd close" "$SC_SNAP"
 sc_say "(c) second close; waiting for the TIME_WAITs to expire (about 60 s)"
 

@@ -55,7 +55,7 @@ sc_die() {
 sc_ns_setup() {
 	local ns=${1:-tcplab-$SC_NAME-$$}
 	if [ "$(id -u)" -ne 0 ] || [ "${NO_NETNS:-0}" = 1 ]; then
-		SC_NS= SC_EXEC=()
+		SC_NS='' SC_EXEC=()
 		[ "$(id -u)" -ne 0 ] &&
 			sc_say "not root: no network namespace, running on the host's lo"
 		return 0
@@ -315,11 +315,13 @@ sc_settled() {
 	printf '(.time >= %s + %s) and %s' "$1" "${2:-0.3}" "$SC_STABLE"
 }
 
-# sc_moment ID LABEL SNAPSHOT: record one moment of the lab — the snapshot
-# JSON, its time and the server's process tree now — as one line of
-# $SC_TMP/moments.json ({id, label, time, snapshot, process_tree}).
+# sc_moment ID LABEL SNAPSHOT [TREE]: record one moment of the lab — the
+# snapshot JSON, its time and the server's process tree (TREE, an sc_ptree
+# taken earlier, or one taken now) — as one line of $SC_TMP/moments.json
+# ({id, label, time, snapshot, process_tree}).
 sc_moment() {
-	jq -c --arg id "$1" --arg lbl "$2" --argjson tree "$(sc_ptree "$SC_SERVER_PID")" \
+	local tree=${4:-$(sc_ptree "$SC_SERVER_PID")}
+	jq -c --arg id "$1" --arg lbl "$2" --argjson tree "$tree" \
 		'{id: $id, "label": $lbl, time: .time, snapshot: ., process_tree: $tree}' \
 		<<<"$3" >>"$SC_TMP/moments.json"
 }
@@ -347,28 +349,38 @@ sc_server_json() {
 }
 
 # sc_ptree PID: the process tree under PID as JSON: {"root": PID, "text":
-# `pstree -p` output, "processes": [{pid, ppid, stat, comm, args}]} with
-# PID first and its descendants after, in pid order.
+# what `pstree -p PID` shows, "processes": [{pid, ppid, stat, comm, args}]}
+# with PID first and its descendants after, in pid order. Descendants are
+# found through /proc/PID/task/*/children and read with `ps -p`, not by
+# listing all of /proc (a listing was seen to miss live processes on a
+# machine busy forking); `text` is our own drawing when pstree missed any.
 sc_ptree() {
-	local root=$1
-	{
-		ps -e -o pid=,ppid=,stat=,comm=,args= 2>/dev/null |
-			awk -v r="$root" '
-			{ pid[NR] = $1; ppid[NR] = $2; line[NR] = $0 }
-			END {
-				keep[r] = 1
-				do {
-					more = 0
-					for (i = 1; i <= NR; i++)
-						if (keep[ppid[i]] && !keep[pid[i]]) { keep[pid[i]] = 1; more = 1 }
-				} while (more)
-				for (i = 1; i <= NR; i++) if (keep[pid[i]]) print line[i]
-			}'
-	} | jq -Rn --argjson root "$root" --arg text "$(pstree -p "$root" 2>/dev/null)" '
-		{root: $root, text: $text,
-		 processes: [inputs | capture("^ *(?<pid>[0-9]+) +(?<ppid>[0-9]+) +(?<stat>[^ ]+) +(?<comm>[^ ]+) +(?<args>.*)$")
+	local root=$1 all=() todo=("$1") next pid kid text
+	while [ "${#todo[@]}" -gt 0 ]; do
+		next=()
+		for pid in "${todo[@]}"; do
+			[ -d "/proc/$pid" ] || continue
+			all+=("$pid")
+			for kid in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do next+=("$kid"); done
+		done
+		todo=("${next[@]}")
+	done
+	text=$(pstree -p "$root" 2>/dev/null)
+	for pid in "${all[@]}"; do
+		[[ $text == *"($pid)"* ]] || { text=; break; }
+	done
+	{ [ "${#all[@]}" -gt 0 ] && ps -o pid=,ppid=,stat=,comm=,args= -p "$(IFS=,; echo "${all[*]}")" 2>/dev/null; } |
+	jq -Rn --argjson root "$root" --arg text "$text" '
+		[inputs | capture("^ *(?<pid>[0-9]+) +(?<ppid>[0-9]+) +(?<stat>[^ ]+) +(?<comm>[^ ]+) +(?<args>.*)$")
 			| .pid |= tonumber | .ppid |= tonumber]
-			| sort_by(if .pid == $root then -1 else .pid end)}'
+		| sort_by(if .pid == $root then -1 else .pid end) as $ps
+		| def draw($p; $d): ($ps[] | select(.pid == $p)
+				| ([range(0; $d)] | map("  ") | add // "") + (if $d > 0 then "`-" else "" end)
+				  + "\(.comm)(\(.pid))"),
+			($ps[] | select(.ppid == $p and .pid != $root) | draw(.pid; $d + 1));
+		{root: $root,
+		 text: (if $text != "" then $text else [draw($root; 0)] | join("\n") end),
+		 processes: $ps}'
 }
 
 # sc_kill PID...: SIGTERM, then SIGKILL after 2 s, for each PID still alive.

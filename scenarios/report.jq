@@ -36,7 +36,9 @@ def ep($e): "\($e.addr):\($e.port)";
            connection_index: ($ce.key // null),
            daytime: (if $dl then {text: $dl.text, epoch: $dl.t, t: ($dl.t - $t0 | r6)} else null end),
            closed: (if $cls then {text: $cls.text, epoch: $cls.t, t: ($cls.t - $t0 | r6)} else null end)}
-  ] as $cls
+  ]
+  # in connection order (the first to connect first); unknown ones last
+  | sort_by([.connection == null, .connection // 0, (.lines[0].t // 0)]) as $cls
 
 # per connection facts, each with the packet that proves it
 | [ $conns | to_entries[] | .key as $k | .value | . as $c
