@@ -233,3 +233,32 @@ start_cmdserver() {
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "cmdserver: bind 127.0.0.1:$PORT: Address already in use" ]
 }
+
+@test "cmdserver on a terminal asks as the lab did: Enter a number of commands, then each command" {
+	# script(1) gives cmdserver a pseudo-terminal as stdin and stdout
+	mkfifo "$T/in"
+	setsid script -qfec "$BIN/cmdserver -l $T/log.txt -i 0 2>$T/s.err" /dev/null \
+		<"$T/in" >"$T/tty.out" 2>&1 3>&- &
+	echo "$!" >>"$T/.pgids"
+	exec 4>"$T/in"
+	printf '2\necho one\necho two\n' >&4
+	wait_for "$T/tty.out" 'listening on ' 10
+	PORT=$(tr -d '\r' <"$T/tty.out" | sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p')
+	run grep -c 'Enter a number of commands: ' "$T/tty.out"
+	assert_output 1
+	grep -q 'Command 1: ' "$T/tty.out"
+	grep -q 'Command 2: ' "$T/tty.out"
+	run grep -c 'Command 3: ' "$T/tty.out"
+	assert_output 0
+	timeout 10 "$BIN/cmdclient" 127.0.0.1 "$PORT" </dev/null >"$T/c.out"
+	wait_for "$T/log.txt" '"event":"disconnect"' 5
+	run jq -r 'select(.event == "result") | .command' "$T/log.txt"
+	assert_output $'echo one\necho two'
+	exec 4>&-
+}
+
+@test "cmdserver on a terminal: a bad number of commands is one clear error" {
+	run bash -c 'printf "many\n" | timeout 5 script -qfec "$0 -l $1/log.txt" /dev/null' "$BIN/cmdserver" "$T"
+	[[ $output == *"cmdserver: bad number of commands 'many': want 1..1000"* ]]
+	[ ! -e "$T/log.txt" ]
+}

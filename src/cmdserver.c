@@ -92,10 +92,14 @@ load(const char *file, unsigned *n)
 			errx(1, "bad number of commands '%.*s': want 1..1000",
 			    (int)strcspn(line, "\n"), line);
 	}
-	while ((!tty || *n < want) && getline(&line, &cap, fp) >= 0) {
-		add(&cmds, n, line, src, ++lineno);
-		if (tty && *n < want)
+	for (;;) {
+		if (tty && *n >= want)
+			break;
+		if (tty)
 			printf("Command %u: ", *n + 1), fflush(stdout);
+		if (getline(&line, &cap, fp) < 0)
+			break;
+		add(&cmds, n, line, src, ++lineno);
 	}
 	if (ferror(fp))
 		err(1, "%s", src);
