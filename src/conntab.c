@@ -13,7 +13,7 @@ _Static_assert(sizeof(struct ct_key) == 40, "key_hash reads 5 words");
 
 struct slot {
 	uint64_t hash;		/* 0: empty */
-	struct ct_key key;
+	const struct ct_key *key;	/* the caller's, kept valid while stored */
 	void *val;
 };
 
@@ -93,7 +93,7 @@ find(const struct conntab *t, const struct ct_key *k, uint64_t h)
 
 	while (t->slots[i].hash != 0) {
 		if (t->slots[i].hash == h &&
-		    memcmp(&t->slots[i].key, k, sizeof *k) == 0)
+		    memcmp(t->slots[i].key, k, sizeof *k) == 0)
 			return i;
 		i = (i + 1) & m;
 	}
@@ -121,7 +121,7 @@ grow(struct conntab *t)
 	t->cap = oldcap * 2;
 	for (i = 0; i < oldcap; i++) {
 		if (old[i].hash != 0) {
-			size_t j = find(t, &old[i].key, old[i].hash);
+			size_t j = find(t, old[i].key, old[i].hash);
 
 			t->slots[j] = old[i];
 		}
@@ -143,9 +143,9 @@ conntab_put(struct conntab *t, const struct ct_key *k, void *val)
 	i = find(t, k, h);
 	if (t->slots[i].hash == 0) {
 		t->slots[i].hash = h;
-		t->slots[i].key = *k;
 		t->n++;
 	}
+	t->slots[i].key = k;
 	t->slots[i].val = val;
 	return 0;
 }

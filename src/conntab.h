@@ -37,8 +37,10 @@ void conntab_free(struct conntab *t);
 void *conntab_get(const struct conntab *t, const struct ct_key *k);
 
 /*
- * Stores val (non-NULL) under k, replacing any old value. Grows the table
- * when it is 1/2 full. Returns 0, or -1 with errno set (ENOMEM).
+ * Stores val (non-NULL) under k, replacing any old value. The table keeps
+ * the pointer k, not a copy: *k must stay unchanged until the key is
+ * deleted (the tracker passes the key inside the connection). Grows the
+ * table when it is 1/2 full. Returns 0, or -1 with errno set (ENOMEM).
  */
 int conntab_put(struct conntab *t, const struct ct_key *k, void *val);
 

@@ -220,13 +220,13 @@ conn_new(struct track *tr, const struct ct_key *k, int src_is_0,
 	c->pkts = pkts;
 	c->cappk = cappk;
 	c->gen = gen;
-	if (conntab_put(tr->tab, k, c) == -1) {
+	c->key = *k;
+	if (conntab_put(tr->tab, &c->key, c) == -1) {
 		c->next = tr->free;
 		tr->free = c;
 		return NULL;
 	}
 	roles = guess_roles(tr, s, &src_is_client);
-	c->key = *k;
 	c->roles = (uint8_t)roles;
 	c->client_is_0 = (uint8_t)(src_is_client == src_is_0);
 	c->id = tr->next_id++;

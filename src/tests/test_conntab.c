@@ -38,6 +38,7 @@ test_table(void)
 {
 	struct conntab *t = conntab_new();
 	static int present[N];
+	static struct ct_key keys[N];
 	struct ct_key k;
 	int i, a, b, bad = 0;
 
@@ -45,8 +46,8 @@ test_table(void)
 		struct seg s = mkseg(0x0100007f, (uint16_t)(1024 + i), 0x0100007f,
 		    80, "S", 0, 0);
 
-		ct_key_from_seg(&s, &k, &a);
-		conntab_put(t, &k, &present[i]);
+		ct_key_from_seg(&s, &keys[i], &a);
+		conntab_put(t, &keys[i], &present[i]);
 		present[i] = 1;
 	}
 	UNIT_EQ_INT(conntab_count(t), N, "put %d keys", N);
