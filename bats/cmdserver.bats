@@ -240,6 +240,7 @@ start_cmdserver() {
 	setsid script -qfec "$BIN/cmdserver -l $T/log.txt -i 0 2>$T/s.err" /dev/null \
 		<"$T/in" >"$T/tty.out" 2>&1 3>&- &
 	echo "$!" >>"$T/.pgids"
+	disown "$!"
 	exec 4>"$T/in"
 	printf '2\necho one\necho two\n' >&4
 	wait_for "$T/tty.out" 'listening on ' 10
@@ -261,4 +262,25 @@ start_cmdserver() {
 	run bash -c 'printf "many\n" | timeout 5 script -qfec "$0 -l $1/log.txt" /dev/null' "$BIN/cmdserver" "$T"
 	[[ $output == *"cmdserver: bad number of commands 'many': want 1..1000"* ]]
 	[ ! -e "$T/log.txt" ]
+}
+
+@test "cmdserver: a result for the wrong command, or a frame during the pause, is a logged protocol error" {
+	printf 'echo hi\necho two\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 2
+	exec 5<>/dev/tcp/127.0.0.1/"$PORT"
+	head -c 19 <&5 >/dev/null
+	printf 'CPR\0\0\0\0\010\0\0\0\002\0\0\0\0' >&5	# seq 2, exit 0, no output
+	run timeout 5 cat <&5
+	exec 5>&-
+	exec 5<>/dev/tcp/127.0.0.1/"$PORT"
+	head -c 19 <&5 >/dev/null
+	printf 'CPR\0\0\0\0\010\0\0\0\001\0\0\0\0' >&5	# the right result
+	printf 'CPR\0\0\0\0\010\0\0\0\001\0\0\0\0' >&5	# again, unasked
+	run timeout 5 cat <&5
+	exec 5>&-
+	wait_count "$T/log.txt" '"event":"disconnect"' 2 5
+	log_check "$T/log.txt"
+	run jq -s -c 'group_by(.client) | sort_by(length) | map(map([.event, .seq, .error, .closed_by, .results]))[]' "$T/log.txt"
+	assert_output '[["connect",null,null,null,null],["error",null,"protocol: result for the wrong command",null,null],["disconnect",null,null,"server",0]]
+[["connect",null,null,null,null],["result",1,null,null,null],["error",null,"protocol: unexpected frame during the pause",null,null],["disconnect",null,null,"server",1]]'
 }

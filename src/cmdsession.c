@@ -48,6 +48,7 @@ pause_watching(struct cmdsession *s, struct cmdproto_frame *f)
 	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
 	int ms, rc;
 
+	f->type = 0;	/* stays 0 unless a frame arrives */
 	while ((ms = (int)((end - tstamp_mono()) * 1000)) > 0) {
 		rc = poll(&pfd, 1, ms);
 		if (rc < 0 && errno == EINTR)
@@ -76,6 +77,14 @@ cmdsession_run(struct cmdsession *s)
 	for (i = 0; i < s->ncmds; i++) {
 		if (i > 0 && (st = pause_watching(s, &got)) != CMDWIRE_OK)
 			break;
+		if (i > 0 && got.type != 0) {
+			snprintf(reason, sizeof reason,
+			    "unexpected frame during the pause");
+			fail(s, "protocol", reason);
+			closed_by = "server";
+			rc = -1;
+			goto out;
+		}
 		memset(&f, 0, sizeof f);
 		f.type = CMDPROTO_COMMAND;
 		f.seq = i + 1;

@@ -65,7 +65,10 @@ cmdwire_read(int fd, struct cmdwire_buf *wb, struct cmdproto_frame *f,
 	}
 }
 
-/* Encode and send one frame with a single writen. -1 with errno. */
+/*
+ * Encode and send one frame with a single writen. -1 with errno. Uses a
+ * static buffer: one sending thread per process (true of both programs).
+ */
 int
 cmdwire_send(int fd, const struct cmdproto_frame *f)
 {
