@@ -1,0 +1,61 @@
+#!/usr/bin/env bats
+# The bench's tools: pcapgen (the load) and runstat (the measurement).
+
+load test_helper
+
+@test "pcapgen writes 9 packets per connection, the server closing first" {
+	"$BIN/pcapgen" -n 3 -o "$BATS_TEST_TMPDIR/g.pcap"
+	run bash -c "tcpdump -nr '$BATS_TEST_TMPDIR/g.pcap' 2>/dev/null"
+	assert_success
+	assert_equal "${#lines[@]}" 27
+	# one connection, in order: handshake, 26 bytes of ctime text, server FIN first
+	port=$(awk 'NR == 1 { split($3, a, "."); print a[5] }' <<<"$output")
+	run bash -c "tcpdump -nr '$BATS_TEST_TMPDIR/g.pcap' 2>/dev/null |
+	    grep -E '\\.$port[ :]' | sed -E 's/^[0-9:.]+ IP //; s/, (seq|ack|win) .*//; s/, length.*//'"
+	assert_output "127.0.0.1.$port > 127.0.0.1.13: Flags [S]
+127.0.0.1.13 > 127.0.0.1.$port: Flags [S.]
+127.0.0.1.$port > 127.0.0.1.13: Flags [.]
+127.0.0.1.13 > 127.0.0.1.$port: Flags [P.]
+127.0.0.1.$port > 127.0.0.1.13: Flags [.]
+127.0.0.1.13 > 127.0.0.1.$port: Flags [F.]
+127.0.0.1.$port > 127.0.0.1.13: Flags [.]
+127.0.0.1.$port > 127.0.0.1.13: Flags [F.]
+127.0.0.1.13 > 127.0.0.1.$port: Flags [.]"
+	run bash -c "tcpdump -A -nr '$BATS_TEST_TMPDIR/g.pcap' 2>/dev/null | grep -ac 'Sat Nov  7 14:59:52 2020'"
+	assert_output 3
+}
+
+@test "pcapgen is deterministic per seed, and reuses 4-tuples once the port range wraps" {
+	"$BIN/pcapgen" -n 15000 -s 7 -o "$BATS_TEST_TMPDIR/a.pcap"
+	"$BIN/pcapgen" -n 15000 -s 7 -o "$BATS_TEST_TMPDIR/b.pcap"
+	"$BIN/pcapgen" -n 15000 -s 8 -o "$BATS_TEST_TMPDIR/c.pcap"
+	cmp "$BATS_TEST_TMPDIR/a.pcap" "$BATS_TEST_TMPDIR/b.pcap"
+	! cmp -s "$BATS_TEST_TMPDIR/a.pcap" "$BATS_TEST_TMPDIR/c.pcap"
+	# 14116 client ports (32768-60999 by 2): 884 SYNs reuse a 4-tuple
+	run bash -c "tcpdump -nr '$BATS_TEST_TMPDIR/a.pcap' 'tcp[13] == 2' 2>/dev/null |
+	    awk '{ print \$3 }' | sort | uniq -d | wc -l"
+	assert_output 884
+}
+
+@test "pcapgen -l null writes a BSD loopback capture with correct checksums" {
+	"$BIN/pcapgen" -n 2 -l null -o "$BATS_TEST_TMPDIR/n.pcap"
+	run tcpdump -vv -nr "$BATS_TEST_TMPDIR/n.pcap"
+	assert_success
+	assert_line -n 0 --partial 'link-type NULL'
+	refute_output --partial 'incorrect'
+}
+
+@test "pcapgen rejects bad options with one line and exit 2" {
+	run "$BIN/pcapgen" -n 0 -o "$BATS_TEST_TMPDIR/x.pcap"
+	assert_failure 2
+	assert_output "pcapgen: -n: '0': not a number in 1-100000000"
+	run "$BIN/pcapgen" -n 5
+	assert_failure 2
+	assert_line -n 0 --partial 'usage: pcapgen'
+}
+
+@test "runstat reports wall time, CPU time, peak RSS and the exit status" {
+	run "$BIN/runstat" sh -c 'sleep 0.2; exit 3'
+	assert_failure 3
+	assert_output --regexp '^wall_s=0\.[2-9][0-9]* cpu_s=[0-9.]+ maxrss_kb=[1-9][0-9]* status=3$'
+}
