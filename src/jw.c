@@ -28,13 +28,11 @@ jw_free(struct jw *w)
 }
 
 static int
-reserve(struct jw *w, size_t n)
+grow(struct jw *w, size_t n)
 {
 	char *nb;
 	size_t ncap;
 
-	if (w->len + n <= w->cap)
-		return 0;
 	ncap = w->cap ? w->cap : 4096;
 	while (ncap < w->len + n)
 		ncap *= 2;
@@ -47,7 +45,13 @@ reserve(struct jw *w, size_t n)
 	return 0;
 }
 
-static void
+static inline int
+reserve(struct jw *w, size_t n)
+{
+	return w->len + n <= w->cap ? 0 : grow(w, n);
+}
+
+static inline void
 append(struct jw *w, const char *s, size_t n)
 {
 	if (reserve(w, n) == 0) {
@@ -57,7 +61,7 @@ append(struct jw *w, const char *s, size_t n)
 }
 
 void
-jw_raw(struct jw *w, const char *s, size_t n)
+jw_raw_grow(struct jw *w, const char *s, size_t n)
 {
 	append(w, s, n);
 }
@@ -112,13 +116,25 @@ mix(uint64_t x)
 }
 
 /* Decimal digits of v (< 10^20) ending at end; returns the first. */
+static const char pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
 static char *
 digits(char *end, uint64_t v)
 {
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, pairs + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		memcpy(end, pairs + v * 2, 2);
+	} else {
+		*--end = (char)('0' + v);
+	}
 	return end;
 }
 
@@ -145,14 +161,12 @@ jw_secs(struct jw *w, int64_t us)
 {
 	char buf[32], *end = buf + sizeof buf, *p;
 	uint64_t u = us < 0 ? -(uint64_t)us : (uint64_t)us;
-	uint64_t frac = u % 1000000;
-	int i;
+	uint32_t frac = (uint32_t)(u % 1000000);
 
-	p = end;
-	for (i = 0; i < 6; i++) {
-		*--p = (char)('0' + frac % 10);
-		frac /= 10;
-	}
+	p = end - 6;
+	memcpy(p, pairs + (frac / 10000) * 2, 2);
+	memcpy(p + 2, pairs + (frac / 100 % 100) * 2, 2);
+	memcpy(p + 4, pairs + (frac % 100) * 2, 2);
 	*--p = '.';
 	p = digits(p, u / 1000000);
 	if (us < 0)

@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -46,8 +48,23 @@ void jw_init(struct jw *w, size_t flags);
 
 void jw_free(struct jw *w);
 
-/* Raw JSON text: punctuation ({ } [ ] , :) and our own keys only. */
-void jw_raw(struct jw *w, const char *s, size_t n);
+/* jw_raw's slow path: grows the buffer. */
+void jw_raw_grow(struct jw *w, const char *s, size_t n);
+
+/*
+ * Raw JSON text: punctuation ({ } [ ] , :) and our own keys only. Inline,
+ * so that a literal's memcpy is a couple of moves.
+ */
+static inline void
+jw_raw(struct jw *w, const char *s, size_t n)
+{
+	if (w->len + n <= w->cap) {
+		memcpy(w->buf + w->len, s, n);
+		w->len += n;
+	} else {
+		jw_raw_grow(w, s, n);
+	}
+}
 
 /* Punctuation given as a literal. */
 #define jw_lit(w, s)	jw_raw((w), (s), sizeof(s) - 1)

@@ -82,13 +82,30 @@ report_flags(uint8_t fl, char buf[10])
 	buf[n] = '\0';
 }
 
+/* inet_ntop, remembering the last few answers (most captures have few hosts). */
+static const char *
+addr_str(const struct ct_key *k, int e)
+{
+	static struct { uint8_t family, used; uint8_t addr[16];
+	    char s[INET6_ADDRSTRLEN]; } memo[8];
+	unsigned i = (k->addr[e][3] ^ k->addr[e][15] ^ k->family) % 8;
+
+	if (!memo[i].used || memo[i].family != k->family ||
+	    memcmp(memo[i].addr, k->addr[e], 16) != 0) {
+		inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, k->addr[e],
+		    memo[i].s, sizeof memo[i].s);
+		memo[i].family = k->family;
+		memcpy(memo[i].addr, k->addr[e], 16);
+		memo[i].used = 1;
+	}
+	return memo[i].s;
+}
+
 static void
 endpoint(struct jw *w, const struct ct_key *k, int e)
 {
-	char buf[INET6_ADDRSTRLEN];
+	const char *buf = addr_str(k, e);
 
-	inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, k->addr[e], buf,
-	    sizeof buf);
 	jw_lit(w, "{");
 	JW_KEY(w, "addr");
 	jw_str(w, buf);

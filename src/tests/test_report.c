@@ -6,6 +6,7 @@
  * and without the per-packet lists, and strings that need escaping.
  */
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -236,6 +237,34 @@ test_strings(void)
 	    "integers");
 	json_decref(got);
 	jw_free(&w);
+	{
+		static const int64_t v[] = { 0, 1, 9, 10, 99, 100, 101, 999999,
+		    1000000, 1000001, 123456789, 12345678901LL, -1, -999999,
+		    INT64_MAX, INT64_MIN + 1 };
+		char want[64];
+		size_t i;
+		int bad = 0;
+
+		for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+			uint64_t u = v[i] < 0 ? -(uint64_t)v[i] : (uint64_t)v[i];
+
+			jw_init(&w, JSON_COMPACT);
+			jw_int(&w, v[i]);
+			jw_lit(&w, " ");
+			jw_secs(&w, v[i]);
+			jw_lit(&w, "\0");
+			snprintf(want, sizeof want, "%lld %s%llu.%06llu",
+			    (long long)v[i], v[i] < 0 ? "-" : "",
+			    (unsigned long long)(u / 1000000),
+			    (unsigned long long)(u % 1000000));
+			if (strcmp(w.buf, want) != 0) {
+				printf("# got %s want %s\n", w.buf, want);
+				bad++;
+			}
+			jw_free(&w);
+		}
+		UNIT_EQ_INT(bad, 0, "integers and fixed-point times print exactly");
+	}
 }
 
 int
