@@ -237,5 +237,8 @@ main(int argc, char *argv[])
 		tstamp_event("accept %s child %ld", peer, (long)pid);
 	}
 	tstamp_event("exit on %s", strsignal(stop_sig));
+	while (s.ncmds > 0)
+		free(s.cmds[--s.ncmds]);
+	free(s.cmds);
 	return 0;
 }
