@@ -6,10 +6,14 @@
 
 load test_helper
 
-# checks STUDENT: "1:10/10 2:0/10 ..." — every rubric check's score (and,
-# on stderr, which bats shows when a test fails, every check's evidence).
+# evidence STUDENT: every check's verdict in words (bats shows a test's
+# output only when it fails: then it says why).
+evidence() {
+	jq -r '.tests[] | "\(.number) \(.status): \(.output)"' "$CLASS/$1/results.json"
+}
+
+# checks STUDENT: "1:10/10 2:0/10 ..." — every rubric check's score.
 checks() {
-	jq -r '.tests[] | "\(.number) \(.status): \(.output)"' "$CLASS/$1/results.json" >&2
 	jq -r '[.tests[] | select(.number > 0) | "\(.number):\(.score)/\(.max_score)"] | join(" ")' \
 		"$CLASS/$1/results.json"
 }
@@ -49,6 +53,7 @@ singlewait,80,90,ok"
 }
 
 @test "the correct server and its client get full marks, in Gradescope's format, with the evidence files" {
+	evidence correct
 	run checks correct
 	assert_output "1:10/10 2:10/10 3:10/10 4:10/10 5:10/10 6:10/10 7:10/10 8:10/10 9:10/10 10:10/10"
 	run jq -e '.score == 100 and ([.tests[].score] | add) == 100 and
@@ -65,6 +70,7 @@ singlewait,80,90,ok"
 }
 
 @test "the iterative server loses exactly 3 and 4: the second client is served 2 s later, from the backlog" {
+	evidence iterative
 	run checks iterative
 	assert_output "1:10/10 2:10/10 3:0/10 4:0/10 5:10/10 6:10/10 7:10/10 8:10/10 9:10/10 10:0/0"
 	run output_of iterative 3
@@ -76,6 +82,7 @@ singlewait,80,90,ok"
 }
 
 @test "no SIGCHLD handler loses exactly 5: ten zombies, SIGCHLD not caught" {
+	evidence noreap
 	run checks noreap
 	assert_output "1:10/10 2:10/10 3:10/10 4:10/10 5:0/10 6:10/10 7:10/10 8:10/10 9:10/10 10:0/0"
 	# every child that finished is a zombie (10 of 10 unless the machine was
@@ -87,6 +94,7 @@ singlewait,80,90,ok"
 }
 
 @test "a single wait() in the handler loses exactly 5: nine zombies when ten finish at once" {
+	evidence singlewait
 	run checks singlewait
 	assert_output "1:10/10 2:10/10 3:10/10 4:10/10 5:0/10 6:10/10 7:10/10 8:10/10 9:10/10 10:0/0"
 	# all but the one its single wait() reaped (9 of 10 on a quiet machine)
@@ -97,6 +105,7 @@ singlewait,80,90,ok"
 }
 
 @test "a parent that keeps the connected socket loses exactly 2 and 6: the client never gets a FIN" {
+	evidence parentkeeps
 	run checks parentkeeps
 	assert_output "1:10/10 2:0/10 3:10/10 4:10/10 5:10/10 6:0/10 7:10/10 8:10/10 9:10/10 10:0/0"
 	run output_of parentkeeps 2
@@ -106,6 +115,7 @@ singlewait,80,90,ok"
 }
 
 @test "children that keep the listening socket lose exactly 7, shown from /proc/PID/fd" {
+	evidence childkeepslisten
 	run checks childkeepslisten
 	assert_output "1:10/10 2:10/10 3:10/10 4:10/10 5:10/10 6:10/10 7:0/10 8:10/10 9:10/10 10:0/0"
 	run output_of childkeepslisten 7
@@ -113,6 +123,7 @@ singlewait,80,90,ok"
 }
 
 @test "no SO_REUSEADDR loses exactly 8: bind fails while TIME_WAIT remains" {
+	evidence noreuseaddr
 	run checks noreuseaddr
 	assert_output "1:10/10 2:10/10 3:10/10 4:10/10 5:10/10 6:10/10 7:10/10 8:0/10 9:10/10 10:0/0"
 	run output_of noreuseaddr 8
@@ -120,6 +131,7 @@ singlewait,80,90,ok"
 }
 
 @test "a server that never closes loses exactly 2; its FIN comes only after the client's (check 6 passes)" {
+	evidence neverclose
 	run checks neverclose
 	assert_output "1:10/10 2:0/10 3:10/10 4:10/10 5:10/10 6:10/10 7:10/10 8:10/10 9:10/10 10:0/0"
 	run output_of neverclose 2
@@ -138,8 +150,10 @@ singlewait,80,90,ok"
 }
 
 @test "a fork bomb and a hang cost only their own points: bounded, killed, nothing left behind" {
+	evidence forkbomb
 	run checks forkbomb
 	assert_output "1:10/10 2:0/10 3:0/10 4:0/10 5:0/10 6:0/10 7:0/10 8:0/10 9:0/10 10:0/0"
+	evidence hang
 	run checks hang
 	assert_output "1:10/10 2:0/10 3:0/10 4:0/10 5:0/10 6:0/10 7:0/10 8:0/10 9:0/10 10:0/0"
 	# the whole class, bomb and hang included, within its bound
