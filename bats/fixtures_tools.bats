@@ -95,10 +95,10 @@ ms_to_connect() {
 	assert_output "connect 127.0.0.1:9: Connection refused"
 }
 
-@test "tcpwire -d 100: the handshake takes one 200 ms round trip" {
+@test "tcpwire -d 100: the handshake takes one 200 ms round trip (and no retransmission)" {
 	wire -d 100
 	local ms=$(ms_to_connect)
-	[ "$ms" -ge 200 ] && [ "$ms" -lt 400 ] || fail "connect took $ms ms"
+	[ "$ms" -ge 200 ] && [ "$ms" -lt 1000 ] || fail "connect took $ms ms"
 	run cat "$T/c.out"
 	assert_line --regexp "^connected 10.9.0.1:[0-9]+ -> 10.9.0.2:$PORT"
 }
@@ -106,7 +106,7 @@ ms_to_connect() {
 @test "tcpwire -x a:syn:1 drops the first SYN: the kernel retransmits it 1 s later" {
 	wire -d 10 -x a:syn:1
 	local ms=$(ms_to_connect)
-	[ "$ms" -ge 1000 ] && [ "$ms" -lt 1500 ] || fail "connect took $ms ms"
+	[ "$ms" -ge 1000 ] && [ "$ms" -lt 2500 ] || fail "connect took $ms ms"
 	kill -TERM $WIRE
 	wait $WIRE || true
 	run cat "$T/wire.err"

@@ -123,3 +123,23 @@ bad_header() {
 	run timeout 60 valgrind -q --error-exitcode=99 --leak-check=no "$BIN/tcpobserve" -r "$T/bad.pcap" -o "$T/v.json"
 	assert_success
 }
+
+@test "IPv6 payload length beyond the packet, and a bad TCP data offset over IPv6, are malformed" {
+	# the server's data segment (PSH set: TCP flags are byte 40 + 13 of IPv6)
+	tcpdump -r "$FIXTURES/ipv6.pcap" -w "$T/d6.pcap" 'ip6[6] == 6 and ip6[53] & 8 != 0' 2>/dev/null
+	[ "$(stat -c %s "$T/d6.pcap")" = 152 ]	# 24 + 16 + 14 + 40 + 32 + 26
+	cp "$T/d6.pcap" "$T/bad6.pcap"
+	patch "$T/bad6.pcap" $((40 + 18)) 05; patch "$T/bad6.pcap" $((40 + 19)) dc
+	clean_exit "$T/bad6.pcap"
+	assert_success
+	assert_equal "$(malformed)" 1
+	cp "$T/d6.pcap" "$T/bad6.pcap"
+	patch "$T/bad6.pcap" $((40 + 54 + 12)) f0
+	clean_exit "$T/bad6.pcap"
+	assert_success
+	assert_equal "$(malformed)" 1
+	# and the untouched segment is fine
+	clean_exit "$T/d6.pcap"
+	assert_equal "$(malformed)" 0
+	assert_equal "$(jq '.connections[0].bytes.server' "$OUT")" 26
+}
