@@ -155,10 +155,67 @@ test_tracker(void)
 	track_free(tr);
 }
 
+static int last_roles, last_partial, last_client_port;
+
+static void
+emit_roles(void *ctx, const struct conn *c)
+{
+	(void)ctx;
+	last_roles = c->roles;
+	last_partial = c->fsm.partial;
+	last_client_port = c->key.port[c->client_is_0 ? 0 : 1];
+}
+
+/* Partial connections: how the server is guessed. */
+static void
+test_roles(void)
+{
+	struct track *tr = track_new(0, emit_roles, NULL);
+	struct seg s;
+
+	/* a full connection makes 127.0.0.2:5000 a known server */
+	s = mkseg(0x0100007f, 60000, 0x0200007f, 5000, "S", 1, 0);
+	track_packet(tr, DECODE_OK, &s, 0);
+	s = mkseg(0x0200007f, 5000, 0x0100007f, 60000, "SA", 9, 2);
+	track_packet(tr, DECODE_OK, &s, 1);
+	track_finish(tr, 1);
+	UNIT_EQ_INT(last_roles, TRACK_ROLES_SYN, "full connection: roles from the SYN");
+	track_free(tr);
+	tr = track_new(0, emit_roles, NULL);
+	s = mkseg(0x0100007f, 60000, 0x0200007f, 5000, "S", 1, 0);
+	track_packet(tr, DECODE_OK, &s, 0);
+	s = mkseg(0x0200007f, 5000, 0x0100007f, 60000, "SA", 9, 2);
+	track_packet(tr, DECODE_OK, &s, 1);
+	/* midstream from the server to a client on a LOWER port */
+	s = mkseg(0x0200007f, 5000, 0x0100007f, 80, "PA", 100, 200);
+	track_packet(tr, DECODE_OK, &s, 2);
+	track_finish(tr, 3);
+	UNIT_EQ_INT(last_roles, TRACK_ROLES_KNOWN_SERVER,
+	    "midstream: a known server beats the lower port");
+	UNIT_EQ_INT(last_client_port, 80, "... so port 80 is the client here");
+	UNIT_EQ_INT(last_partial, 1, "... and the connection is partial");
+	track_free(tr);
+	tr = track_new(0, emit_roles, NULL);
+	s = mkseg(0x0100007f, 33000, 0x0200007f, 22, "A", 100, 200);
+	track_packet(tr, DECODE_OK, &s, 0);
+	track_finish(tr, 0);
+	UNIT_EQ_INT(last_roles, TRACK_ROLES_LOWER_PORT, "midstream: lower port");
+	UNIT_EQ_INT(last_client_port, 33000, "... the higher port is the client");
+	track_free(tr);
+	tr = track_new(0, emit_roles, NULL);
+	s = mkseg(0x0200007f, 22, 0x0100007f, 33000, "SA", 100, 200);
+	track_packet(tr, DECODE_OK, &s, 0);
+	track_finish(tr, 0);
+	UNIT_EQ_INT(last_roles, TRACK_ROLES_SYNACK, "SYN missed: the SYN-ACK sender serves");
+	UNIT_EQ_INT(last_client_port, 33000, "... client port");
+	track_free(tr);
+}
+
 int
 main(void)
 {
 	test_table();
 	test_tracker();
+	test_roles();
 	return unit_done();
 }

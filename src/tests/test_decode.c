@@ -197,6 +197,51 @@ test_null_big_endian(void)
 	    "NULL written by a big-endian machine");
 }
 
+/* Random bytes behind every link type: a status in range, never a crash. */
+static void
+test_fuzz(void)
+{
+	static const int dlts[] = { DECODE_DLT_EN10MB, DECODE_DLT_LINUX_SLL,
+	    DECODE_DLT_LINUX_SLL2, DECODE_DLT_NULL, DECODE_DLT_LOOP,
+	    DECODE_DLT_RAW, DECODE_DLT_IPV4, DECODE_DLT_IPV6 };
+	uint64_t x = 88172645463325252ULL;
+	uint8_t b[256];
+	struct seg s;
+	int i, j, bad = 0, ok = 0;
+
+	for (i = 0; i < 200000; i++) {
+		size_t n = (size_t)(x % sizeof b), k;
+		int dlt = dlts[i % 8];
+		enum decode_status st;
+
+		for (k = 0; k < n; k++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			b[k] = (uint8_t)x;
+		}
+		/* make some of them plausible so the deep paths run too */
+		if (i % 3 == 0) {
+			size_t m = frame(dlt == DECODE_DLT_IPV4 || dlt == DECODE_DLT_IPV6 ?
+			    DECODE_DLT_RAW : dlt, b, dlt == DECODE_DLT_IPV6 || (i & 4));
+			for (j = 0; j < 3; j++) {
+				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+				b[x % m] = (uint8_t)(x >> 8);
+			}
+			n = m;
+		}
+		st = decode_packet(dlt, b, (uint32_t)n, (uint32_t)(n + (x & 7)), &s);
+		if ((unsigned)st >= DECODE_NSTATUS)
+			bad++;
+		if (st == DECODE_OK) {
+			ok++;
+			if (s.family != 4 && s.family != 6)
+				bad++;
+		}
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+	}
+	UNIT_EQ_INT(bad, 0, "200000 random frames: statuses in range");
+	UNIT_CHECK(ok > 1000, "fuzz reached the TCP decoder (%d OK)", ok);
+}
+
 int
 main(void)
 {
@@ -212,6 +257,7 @@ main(void)
 	test_link(DECODE_DLT_RAW, "RAW");
 	test_null_big_endian();
 	test_malformed();
+	test_fuzz();
 	n = frame(DECODE_DLT_RAW, b, 1);
 	UNIT_EQ_INT(decode_packet(DECODE_DLT_IPV6, b, (uint32_t)n, (uint32_t)n, &s), DECODE_OK,
 	    "DLT_IPV6");
