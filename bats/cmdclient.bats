@@ -29,9 +29,9 @@ teardown() {
 	# the client's port matches what the server logged
 	wait_for "$T/log.txt" '"event":"disconnect"' 5
 	[ "$(jq -r 'select(.event == "connect") | .client' "$T/log.txt")" = "127.0.0.1:$cport" ]
-	run ss -Htan state time-wait "sport = :$cport"
+	run ss -Htan state time-wait "sport = :$cport and dport = :$PORT"
 	assert_output --regexp "^0 +0 +127\.0\.0\.1:$cport +127\.0\.0\.1:$PORT *$"
-	[ "$(ss -Htan state time-wait "sport = :$PORT" | wc -l)" -eq 0 ]
+	[ "$(tw_count "$PORT" "$cport")" -eq 0 ]
 }
 
 @test "cmdclient: end of stdin is not exit; all commands run" {

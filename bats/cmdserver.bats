@@ -59,8 +59,11 @@ start_cmdserver() {
 	assert_output 3
 	diff <(tail -n +2 "$T/s.out" | sort -u) <(jq -r 'select(.event == "connect") | .client' "$T/log.txt" | sort)
 	# every client closed first: 5 TIME_WAIT sockets on the client side, none on the server's
-	[ "$(ss -Htan state time-wait "dport = :$PORT" | wc -l)" -eq 5 ]
-	[ "$(ss -Htan state time-wait "sport = :$PORT" | wc -l)" -eq 0 ]
+	for i in 1 2 3 4 5; do
+		cport=$(sed -n 's/^connected: local 127\.0\.0\.1:\([0-9]*\) remote .*/\1/p' "$T/c$i.out")
+		[ "$(tw_count "$cport" "$PORT")" -eq 1 ]
+		[ "$(tw_count "$PORT" "$cport")" -eq 0 ]
+	done
 }
 
 @test "cmdserver: a client that types exit after the first command: client-closed disconnection, commands 2 and 3 never run" {
@@ -96,8 +99,8 @@ start_cmdserver() {
 	[ ! -e "$T/ran2" ] && [ ! -e "$T/ran3" ]
 	# the active close leaves the client's socket in TIME_WAIT
 	cport=$(sed -n 's/^connected: local 127\.0\.0\.1:\([0-9]*\) remote .*/\1/p' "$T/c.out")
-	[ "$(ss -Htan state time-wait "sport = :$cport" | wc -l)" -eq 1 ]
-	[ "$(ss -Htan state time-wait "sport = :$PORT" | wc -l)" -eq 0 ]
+	[ "$(tw_count "$cport" "$PORT")" -eq 1 ]
+	[ "$(tw_count "$PORT" "$cport")" -eq 0 ]
 }
 
 @test "cmdserver: exit while a command runs kills the command's whole process group and sends no result" {

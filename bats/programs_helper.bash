@@ -153,3 +153,10 @@ log_check() {
 	[ -z "$bad" ] || { echo "$bad" >&2; return 1; }
 	[ -s "$1" ] && [ "$(tail -c1 "$1" | od -An -c | tr -d ' ')" = '\n' ]
 }
+
+# tw_count LOCALPORT REMOTEPORT: TIME_WAIT sockets on 127.0.0.1 with exactly
+# this local and remote port (exact tuples: other tests' leftovers on a
+# reused port number cannot be counted by mistake).
+tw_count() {
+	ss -Htan state time-wait "sport = :$1 and dport = :$2" | wc -l
+}
