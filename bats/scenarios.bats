@@ -233,6 +233,9 @@ moment_sockets() {
 		run bash -c "ip netns list | grep -w '$ns'"
 		assert_failure
 	done
+	# the observers were started with -w $RUNS/...: none may remain
+	run pgrep -f "$RUNS/"
+	assert_failure
 }
 
 @test "Ctrl-C in the middle of a scenario removes its namespace and its processes" {

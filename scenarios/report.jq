@@ -38,7 +38,10 @@ def ep($e): "\($e.addr):\($e.port)";
            closed: (if $cls then {text: $cls.text, epoch: $cls.t, t: ($cls.t - $t0 | r6)} else null end)}
   ]
   # in connection order (the first to connect first); unknown ones last
-  | sort_by([.connection == null, .connection // 0, (.lines[0].t // 0)]) as $cls
+  | sort_by([.connection == null, .connection // 0, (.lines[0].t // 0)])
+  # named in that order too; started_as is the name it was started with
+  | to_entries | map(.value + {name: "client\(.key + 1)", started_as: .value.name})
+  | (if length == 1 then map(.name = "client") else . end) as $cls
 
 # per connection facts, each with the packet that proves it
 | [ $conns | to_entries[] | .key as $k | .value | . as $c
