@@ -104,20 +104,22 @@ start_cmdserver() {
 }
 
 @test "cmdserver: exit while a command runs kills the command's whole process group and sends no result" {
-	printf 'sleep 31.7 & sleep 31.8; touch %s/ran1\necho two\n' "$T" >"$T/cmds"
+	# durations unique to this test run, to find exactly our processes
+	d1=41.$$1 d2=41.$$2
+	printf 'sleep %s & sleep %s; touch %s/ran1\necho two\n' "$d1" "$d2" "$T" >"$T/cmds"
 	start_cmdserver -c "$T/cmds" -i 0
 	mkfifo "$T/in"
 	timeout 20 "$BIN/cmdclient" 127.0.0.1 "$PORT" <"$T/in" >"$T/c.out" 2>"$T/c.err" 3>&- &
 	cpid=$!
 	exec 4>"$T/in"
 	wait_for "$T/c.out" '^reversed 1: ' 5
-	for i in $(seq 1 40); do pgrep -f '^sleep 31\.8$' >/dev/null && break; sleep 0.05; done
+	for i in $(seq 1 40); do pgrep -f "^sleep ${d2/./\\.}\$" >/dev/null && break; sleep 0.05; done
 	echo exit >&4
 	st=0; wait "$cpid" || st=$?
 	exec 4>&-
 	[ "$st" -eq 0 ]
 	sleep 0.2
-	run pgrep -f '^sleep 31\.[78]$'
+	run pgrep -f "^sleep (${d1/./\\.}|${d2/./\\.})\$"
 	[ "$status" -eq 1 ]
 	[ ! -e "$T/ran1" ]
 	wait_for "$T/log.txt" '"event":"disconnect"' 5
