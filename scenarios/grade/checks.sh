@@ -92,6 +92,17 @@ wait_data() {
 	gr_wait_count clients data "$1" "$left"
 }
 
+# none_served: true (after failing the check) when no client got any data:
+# then there is nothing to judge about children.
+none_served() {
+	[ "$(gr_count clients data)" -gt 0 ] && return 1
+	gr_thaw
+	kill -CONT "$GR_PID" 2>/dev/null
+	gr_probe_end clients
+	gr_result failed "the server served no client within 3 s: nothing to judge"
+	return 0
+}
+
 # stop_parent: SIGSTOP the server parent and wait until it is stopped.
 stop_parent() {
 	local deadline
@@ -184,6 +195,7 @@ check_4() {
 	GR_LOOK=$EPOCHREALTIME
 	sc_ptree "$GR_PID" >ptree.json
 	gr_snap snapshot.json "$P"
+	none_served && return
 	missed_window snapshot.json || return 3
 	gr_thaw
 	gr_probe_end clients
@@ -223,18 +235,12 @@ check_5() {
 	GR_LOOK=$EPOCHREALTIME
 	sc_ptree "$GR_PID" >ptree-serving.json
 	gr_snap snapshot-serving.json "$P"
+	none_served && return
 	missed_window snapshot-serving.json || return 3
 	kids=$(jq -r --argjson r "$GR_PID" '.processes[] | select(.pid != $r and (.stat | startswith("Z") | not)) | .pid' ptree-serving.json | tr '\n' ' ')
 	k=$(wc -w <<<"$kids")
 	served=$(gr_count clients data)
 	how=$(sigchld "$GR_PID")
-	if [ "$served" -eq 0 ]; then
-		gr_thaw
-		kill -CONT "$GR_PID"
-		gr_probe_end clients
-		gr_result failed "the server served no client within 3 s: nothing to judge"
-		return
-	fi
 	if [ "$k" -eq 0 ]; then
 		gr_thaw
 		kill -CONT "$GR_PID"
@@ -317,12 +323,11 @@ check_7() {
 	gr_snap snapshot.json "$P"
 	inode=$(jq -r --argjson p "$P" '[.sockets[] | select(.state == "LISTEN" and .local.port == $p) | .inode][0] // empty' snapshot.json)
 	holders=$(awk -v s="socket:[$inode]" '$NF == s { sub(":", "", $1); printf "/proc/%s/fd/%s -> %s ", $1, $(NF - 2), s }' children-fds.txt)
+	none_served && return
 	missed_window snapshot.json || return 3
 	gr_thaw
 	gr_probe_end clients
-	if [ "$(gr_count clients data)" -eq 0 ]; then
-		gr_result failed "the server served no client within 3 s: nothing to judge"
-	elif [ -z "$inode" ]; then
+	if [ -z "$inode" ]; then
 		gr_result failed "no listening socket on port $P found"
 	elif [ -z "$kids" ]; then
 		gr_result passed "no child processes (an iterative server): only the server itself holds the listening socket (inode $inode)"
