@@ -89,7 +89,7 @@ teardown() {
 	[ "$stderr" = "cmdclient: bad port 'http': want 1..65535" ]
 	run --separate-stderr "$BIN/cmdclient" -t 0 127.0.0.1 1
 	[ "$status" -eq 2 ]
-	[ "$stderr" = "cmdclient: bad seconds '0': want a number 0..86400" ]
+	[ "$stderr" = "cmdclient: bad seconds '0': want a number over 0, up to 86400" ]
 	run --separate-stderr "$BIN/cmdclient" -h
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "usage: cmdclient [-t SECONDS] HOST PORT" ]

@@ -218,7 +218,7 @@ main(int argc, char *argv[])
 			if (errno || end == optarg || *end || !(timeout > 0) ||
 			    timeout > 86400)
 				errx(2, "bad seconds '%s': want a number "
-				    "0..86400", optarg);
+				    "over 0, up to 86400", optarg);
 			break;
 		case ':':
 			errx(2, "missing argument for -%c\n%s", optopt, USAGE);
