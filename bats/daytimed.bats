@@ -194,6 +194,10 @@ STAMPED_TIME_RE='^[0-9.]+ [A-Z][a-z]{2} [A-Z][a-z]{2} [ 123][0-9] [0-2][0-9]:[0-
 	wait_for "$T/c.tel" ' Connection closed by foreign host\.$' 8
 	[[ $(time_line c) =~ $CTIME_RE ]]
 	kill -0 "$SERVER_PID"
+	# the reset client cost one logged error, no wait, no crash
+	run grep -E ' write 127\.0\.0\.1:[0-9]+: (Connection reset by peer|Broken pipe)$| close 127\.0\.0\.1:[0-9]+ \(client gone\)$' "$T/d.err"
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(grep -c ' accept 127\.0\.0\.1:' "$T/d.err")" -eq 3 ]
 }
 
 @test "daytimed: port in use is one clear error, exit 1" {

@@ -86,10 +86,14 @@ serve(int fd, const char *peer, double secs, const sigset_t *mask)
 	ctime_r(&now, buf);
 	n = strcspn(buf, "\n");
 	memcpy(buf + n, "\r\n", 3);
-	if (sock_writen(fd, buf, n + 2) < 0)
+	if (sock_writen(fd, buf, n + 2) < 0) {
+		/* The client vanished (RST): nothing to wait for. */
 		tstamp_event("write %s: %s", peer, strerror(errno));
-	else
-		tstamp_event("sent %s: %.*s", peer, (int)n, buf);
+		close(fd);
+		tstamp_event("close %s (client gone)", peer);
+		return;
+	}
+	tstamp_event("sent %s: %.*s", peer, (int)n, buf);
 	nap(secs, mask);
 	close(fd);
 	tstamp_event("close %s (server closed first)", peer);
