@@ -71,9 +71,11 @@ lag=$(awk -v a="${STAMPS[0]}" -v b="${STAMPS[1]}" 'BEGIN { printf "%.3f\n", b - 
 # server the first client only (the second waits in the backlog), the fork
 # server both. Wait for the daytime line(s), then for both connections.
 wait_clients "$ctime" "$([ "$mode" = fork ] && echo 2 || echo 1)" 15 || sc_die "no daytime line arrived"
-sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 4) and $SC_STABLE" 10 >/dev/null ||
-	sc_say "moment (a): expected 4 ESTABLISHED sockets, going on"
-sc_moment a "both connected" "$SC_SNAP"
+procs=$([ "$mode" = fork ] && echo 3 || echo 1)	# the server and its children
+SC_WITH_TREE=1 sc_wait_snapshot "([.sockets[] | select(.state == \"ESTABLISHED\")] | length == 4) and $SC_STABLE
+	and (\$tree.processes | length) == $procs" 10 >/dev/null ||
+	sc_say "moment (a): expected 4 ESTABLISHED sockets and $procs server processes, going on"
+sc_moment a "both connected" "$SC_SNAP" "$SC_TREE"
 sc_say "(a) both clients connected"
 
 # (b) after the first close, (c) after the second one. The fork server

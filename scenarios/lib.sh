@@ -284,15 +284,21 @@ sc_ss_json() {
 # sc_wait_snapshot JQ_CONDITION TIMEOUT [PORT]: take snapshots every SC_POLL
 # seconds (default 0.1) until JQ_CONDITION (a jq boolean over one snapshot)
 # holds; print that snapshot and leave it in SC_SNAP. On timeout the last one
-# is printed and kept, and it returns 1. Polling the kernel instead of
-# sleeping keeps scenarios right on a loaded machine. Call it directly (not
-# in $(...)) so that Ctrl-C is handled at once.
+# is printed and kept, and it returns 1. With SC_WITH_TREE=1 the server's
+# process tree is taken just before each snapshot, is $tree in the condition
+# and is left in SC_TREE (so a moment's tree and sockets agree even on a
+# loaded machine). Polling the kernel instead of sleeping keeps scenarios
+# right under load. Call it directly (not in $(...)) so that Ctrl-C is
+# handled at once.
 sc_wait_snapshot() {
 	local cond=$1 deadline
 	deadline=$(sc_deadline "$2")
 	while :; do
+		SC_TREE=null
+		[ "${SC_WITH_TREE:-0}" = 1 ] && SC_TREE=$(sc_ptree "$SC_SERVER_PID")
 		SC_SNAP=$(sc_snapshot "${3:-$SC_PORT}")
-		if [ -n "$SC_SNAP" ] && jq -e "$cond" <<<"$SC_SNAP" >/dev/null 2>&1; then
+		if [ -n "$SC_SNAP" ] &&
+			jq -e --argjson tree "$SC_TREE" "$cond" <<<"$SC_SNAP" >/dev/null 2>&1; then
 			printf '%s\n' "$SC_SNAP"
 			return 0
 		fi
