@@ -115,8 +115,8 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 	# connection 2 is ESTABLISHED (in the backlog) while connection 1 is served
 	run cfield 2 '(.packets | map(select(.from == "server" and .len > 0))[0].t) - (.states.server | map(select(.state == "ESTABLISHED"))[0].t) > 0.9'
 	assert_output true
-	run jq '[.connections[].time_wait_side] == ["server", "server"]' "$OUT"
-	assert_output true
+	run jq -c '[.connections[] | [.partial, .active_closer, .time_wait_side, .rst, .conn_state, .history]] | unique' "$OUT"
+	assert_output '[[false,"server","server",false,"SF","ShAdfFa"]]'
 }
 
 @test "half-close: the client shuts down writing and still receives 200 bytes in FIN_WAIT_2" {
@@ -158,6 +158,8 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 	assert_equal "$(nconn)" 50
 	run jq -c '[.connections[] | [(.states.client | map(.state) | join(" ")), (.states.server | map(.state) | join(" ")), .conn_state, .time_wait_side]] | unique' "$OUT"
 	assert_output "[[\"CLOSED SYN_SENT $PASSIVE\",\"LISTEN SYN_RCVD $ACTIVE\",\"SF\",\"server\"]]"
+	run jq -c '[.connections[] | [.partial, .active_closer, .rst, .history]] | unique' "$OUT"
+	assert_output '[[false,"server",false,"ShAdfFa"]]'
 	run jq '[.connections[].client.port] | unique | length' "$OUT"
 	assert_output 50
 	# at least 40 of them were open at the same time
@@ -173,8 +175,8 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 	local i
 	for i in 1 2; do
 		assert_equal "$(states $i client)" "CLOSED SYN_SENT $PASSIVE"
-		assert_equal "$(cfield $i .conn_state)" '"SF"'
-		assert_equal "$(cfield $i .time_wait_side)" '"server"'
+		assert_equal "$(cfield $i '[.partial, .active_closer, .time_wait_side, .rst, .conn_state, .history]')" \
+			'[false,"server","server",false,"SF","ShAdfFa"]'
 	done
 	assert_equal "$(states 2 server)" "LISTEN SYN_RCVD $ACTIVE"
 	# the new SYN ends the first connection's TIME_WAIT (Linux kills the
@@ -207,6 +209,11 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 	closing '"client"' '"client"' false SF ShAFf
 	run cfield 1 '[.packets[] | select(.from == "client" and (.flags | test("F")))] | length'
 	assert_output 2
+	# FIN_WAIT_1 from the first (lost) FIN, FIN_WAIT_2 only when the retransmission is ACKed
+	run cfield 1 '[.packets[] | select(.from == "client" and (.flags | test("F"))) | .t] as [$lost, $again]
+		| (.states.client | map({(.state): .t}) | add) as $s
+		| [$s.FIN_WAIT_1 == $lost, $s.FIN_WAIT_2 > $again, $again - $lost > 0.2]'
+	assert_output '[true,true,true]'
 }
 
 @test "lost-final-ack: the server retransmits its FIN from LAST_ACK; still one connection" {
@@ -221,4 +228,8 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 	# only with the last ACK, after the retransmitted FIN
 	run cfield 1 '(.states.server[-1].t) == (.packets[-1].t)'
 	assert_output true
+	# the client entered TIME_WAIT with the first FIN; the retransmission changes nothing
+	run cfield 1 '[.packets[] | select(.from == "server" and (.flags | test("F"))) | .t][0] as $fin
+		| [.states.client[-1].t == $fin, .time_wait[0].since == $fin]'
+	assert_output '[true,true]'
 }
