@@ -158,11 +158,18 @@ singlewait,80,90,ok"
 	assert_output "1:10/10 2:0/10 3:0/10 4:0/10 5:0/10 6:0/10 7:0/10 8:0/10 9:0/10 10:0/0"
 	# the whole class, bomb and hang included, within its bound
 	[ "$(cat "$BATS_FILE_TMPDIR/class.secs")" -lt 380 ]
-	# nothing of the students survives: no process, no cgroup, no namespace
-	run ps -u tcplab-student -o pid=,comm=
-	assert_output ''
-	run bash -c 'ls -d /sys/fs/cgroup/*/tcplab-grade-* /sys/fs/cgroup/*/tcplab-build-* /run/netns/tcplab-grade-* 2>/dev/null'
-	assert_output ''
+	# nothing of the students survives: each student's cgroups (which can
+	# only be removed once empty) and namespace are gone
+	local s d n=0
+	for s in forkbomb hang correct; do
+		for d in $(jq -r '.extra_data.cgroups[]' "$CLASS/$s/results.json"); do
+			[ ! -e "$d" ] || { echo "left behind: $d: $(cat "$d/cgroup.procs")"; false; }
+			n=$((n + 1))
+		done
+		d=$(jq -r '.extra_data.netns' "$CLASS/$s/results.json")
+		[ -n "$d" ] && [ ! -e "/run/netns/$d" ]
+	done
+	[ "$n" -eq 9 ]
 	run grep -c 'survived' "$CLASS/forkbomb/harness.log"
 	assert_output 0
 }

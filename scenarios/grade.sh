@@ -135,13 +135,14 @@ done
 
 # results.json: Gradescope's format, tests in rubric order.
 jq -s --arg name "$name" --arg server "$GR_SERVER" --arg client "$GR_CLIENT" \
-	--arg sandbox "$sandbox" --argjson secs "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" '
+	--arg sandbox "$sandbox" --arg ns "$GR_NS" --arg cgroups "$GR_CGROUPS" --argjson secs "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" '
 	sort_by(.number) as $t
 	| {score: ([$t[].score] | add), max_score: ([$t[].max_score] | add),
 	   execution_time: $secs, output: "tcplab grading of \($name): \([$t[].score] | add)/\([$t[].max_score] | add)",
 	   tests: [$t[] | {number, name, score, max_score, status, output,
 	                  evidence_dir, evidence}],
-	   extra_data: {student: $name, server: $server, client: $client, sandbox: $sandbox}}' "$GR_OUT"/[0-9][0-9]-*/result.json >"$GR_OUT/results.json" ||
+	   extra_data: {student: $name, server: $server, client: $client, sandbox: $sandbox,
+	                netns: $ns, cgroups: ($cgroups | split(" ") | map(select(. != "")))}}' "$GR_OUT"/[0-9][0-9]-*/result.json >"$GR_OUT/results.json" ||
 	die "cannot write $GR_OUT/results.json"
 
 # the readable summary
