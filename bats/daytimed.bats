@@ -65,6 +65,32 @@ STAMPED_TIME_RE='^[0-9.]+ [A-Z][a-z]{2} [A-Z][a-z]{2} [ 123][0-9] [0-2][0-9]:[0-
 	[ "$(date -d "$(time_line b)" +%s)" -ge $(( $(date -d "$(time_line a)" +%s) + 1 )) ]
 }
 
+@test "iterative daytimed -s 2: two clients started at once get times 2 s apart; the second's handshake completes while the first is served" {
+	start_server d daytimed -m iterative -s 2
+	start_telnet a "$PORT"
+	start_telnet b "$PORT"
+	wait_for "$T/a.tel" ' Connected to 127\.0\.0\.1\.$' 5
+	wait_for "$T/b.tel" ' Connected to 127\.0\.0\.1\.$' 5
+	# both handshakes are complete; the backlog holds those not yet accepted
+	c1=$(grep -c ' accept ' "$T/d.err")
+	q=$(listen_recvq "$PORT")
+	c2=$(grep -c ' accept ' "$T/d.err")
+	[ "$c1" -ne "$c2" ] || [ "$q" -eq $((2 - c1)) ]
+	wait_for "$T/a.tel" ' Connection closed by foreign host\.$' 8
+	wait_for "$T/b.tel" ' Connection closed by foreign host\.$' 8
+	a_time=$(stamp_of a "$STAMPED_TIME_RE")
+	b_time=$(stamp_of b "$STAMPED_TIME_RE")
+	if fcmp "$a_time < $b_time"; then first=a second=b; else first=b second=a; fi
+	f_time=$(stamp_of $first "$STAMPED_TIME_RE")
+	f_close=$(stamp_of $first ' Connection closed by foreign host')
+	s_conn=$(stamp_of $second ' Connected to ')
+	s_time=$(stamp_of $second "$STAMPED_TIME_RE")
+	echo "first $first: time $f_time close $f_close; second: conn $s_conn time $s_time"
+	fcmp "$s_conn < $f_close"		# in the backlog before the first is done
+	fcmp "$s_conn < $f_time + 1.0"		# (in fact at once)
+	fcmp "$s_time - $f_time >= 1.5 && $s_time - $f_time <= 2.5"
+}
+
 @test "fork daytimed -s 2: two clients get their times less than 0.5 s apart" {
 	start_server d daytimed -m fork -s 2
 	start_telnet a "$PORT"
