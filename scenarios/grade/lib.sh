@@ -112,16 +112,19 @@ gr_sb_pids() {
 		case $d in */pids/*|*/freezer/*) cat "$d/cgroup.procs" 2>/dev/null; return ;; esac
 	done
 	[ -s "$GR_OUT/.started" ] || return 0
-	ps -e -o pid=,ppid=,pgid= | awk -v list="$(tr '\n' ' ' <"$GR_OUT/.started")" '
-		BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) root[a[i]] = 1 }
+	# the started pids, their process groups (the sandbox gives each a
+	# session of its own) and their descendants; never pid 1, never us
+	ps -e -o pid=,ppid=,pgid= | awk -v list="$(tr '\n' ' ' <"$GR_OUT/.started")" -v me="$$" '
+		BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) if (a[i] > 1) root[a[i]] = 1 }
 		{ pid[NR] = $1; ppid[NR] = $2; pg[NR] = $3 }
 		END {
-			for (i = 1; i <= NR; i++) if (root[pid[i]] || root[pg[i]]) keep[pid[i]] = 1
+			for (i = 1; i <= NR; i++)
+				if ((pid[i] in root) || (pg[i] in root)) keep[pid[i]] = 1
 			do { more = 0
 				for (i = 1; i <= NR; i++)
-					if (keep[ppid[i]] && !keep[pid[i]]) { keep[pid[i]] = 1; more = 1 }
+					if ((ppid[i] in keep) && !(pid[i] in keep)) { keep[pid[i]] = 1; more = 1 }
 			} while (more)
-			for (p in keep) print p
+			for (p in keep) if (p > 1 && p != me) print p
 		}'
 }
 
