@@ -262,3 +262,24 @@ moment_sockets() {
 	grep -q 'interrupted' "$out/stderr"
 	[ ! -e "$out/report/sequential.json" ]
 }
+
+@test "a scenario killed outright (SIGKILL) still leaves no namespace and nothing running" {
+	out=$BATS_TEST_TMPDIR/kill
+	mkdir -p "$out"
+	SLEEP=30 OUT_DIR=$out bash "$TOP/scenarios/run.sh" sequential >"$out/stdout" 2>"$out/stderr" 3>&- &
+	pid=$!
+	for _ in $(seq 100); do grep -q '(a) both clients connected' "$out/stderr" && break; sleep 0.1; done
+	ns=$(sed -n 's/.* in namespace \(tcplab-[^ ]*\)$/\1/p' "$out/stderr")
+	[ -n "$ns" ]
+	victims=$(ip netns pids "$ns")
+	[ -n "$victims" ]
+	kill -KILL "$pid"
+	for _ in $(seq 50); do ip netns list | grep -qw "$ns" || break; sleep 0.1; done
+	run bash -c "ip netns list | grep -w '$ns'"
+	assert_failure
+	for v in $victims; do
+		# killed; at most a zombie until its new parent reaps it
+		run bash -c "ps -o stat= -p $v | grep -v '^Z'"
+		assert_failure
+	done
+}

@@ -62,8 +62,27 @@ sc_ns_setup() {
 	fi
 	ip netns add "$ns" || return 1
 	SC_NS=$ns
+	sc_watchdog "$BASHPID" "$ns"
 	ip -n "$ns" link set lo up || return 1
 	SC_EXEC=(ip netns exec "$ns")
+}
+
+# sc_watchdog PID NS: traps cannot run when the scenario's shell PID is
+# killed outright (SIGKILL: a test runner's timeout, a killed terminal
+# session). A watchdog in a session of its own then kills what runs in the
+# namespace NS, deletes NS and the temp dir. It waits with bash's own
+# `read -t` (no external sleep) and is stopped by sc_cleanup.
+sc_watchdog() {
+	mkfifo "$SC_TMP/.watchdog" || return 1
+	setsid bash -c '
+		main=$1 ns=$2 tmp=$3
+		exec 9<>"$tmp/.watchdog" </dev/null >/dev/null 2>&1
+		while kill -0 "$main"; do read -r -t 1 -u 9; done
+		ip netns list | grep -qw "$ns" || exit 0
+		for pid in $(ip netns pids "$ns"); do kill -KILL "$pid"; done
+		ip netns del "$ns"
+		rm -rf "$tmp"' sc-watchdog "$1" "$2" "$SC_TMP" 3>&- &
+	SC_WATCHDOG=$!
 }
 
 # sc_run CMD...: run CMD in the scenario's namespace (or on the host), in the
@@ -417,6 +436,7 @@ sc_cleanup() {
 		ip netns del "$SC_NS" 2>/dev/null
 		SC_NS=
 	fi
+	[ -n "${SC_WATCHDOG:-}" ] && kill "$SC_WATCHDOG" 2>/dev/null
 	wait 2>/dev/null
 	[ -n "${SC_TMP:-}" ] && [ "${SC_KEEP_TMP:-0}" != 1 ] && rm -rf "$SC_TMP"
 	return 0
