@@ -11,7 +11,7 @@ setup() {
 }
 
 SITUATIONS="server-close client-close backlog half-close refused abort fin-data
-	many tuple-reuse ipv6 crossing-fins lost-fin lost-final-ack"
+	many tuple-reuse ipv6 crossing-fins crossing-fins-at-server lost-fin lost-final-ack"
 
 # golden NAME: the normalised report equals NAME.json and agrees with
 # NAME.trace: the same state sequences, and each state change the wire can
@@ -200,6 +200,18 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 	closing '"both"' '"both"' false SF ShAFfa
 	run cfield 1 '[.time_wait[].side] | sort'
 	assert_output '["client","server"]'
+	# seen at the client: its own FIN first; the server's FIN does not ACK it
+	run cfield 1 '[.packets[] | select(.flags | test("F")) | [.from, .seq, .ack]]'
+	assert_output '[["client",1,1],["server",1,1]]'
+}
+
+@test "crossing-fins-at-server: the same close seen at the server, FINs in the other order, same verdict" {
+	golden crossing-fins-at-server
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT"
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD ESTABLISHED FIN_WAIT_1 CLOSING TIME_WAIT"
+	closing '"both"' '"both"' false SF ShAfFa
+	run cfield 1 '[.packets[] | select(.flags | test("F")) | [.from, .seq, .ack]]'
+	assert_output '[["server",1,1],["client",1,1]]'
 }
 
 @test "lost-fin: the wire drops the client's FIN; its retransmission adds no state" {
