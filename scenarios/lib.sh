@@ -25,6 +25,7 @@ SC_FDS=()
 SC_CAPTURE=0
 SC_OBS_PID=
 SC_SERVER_PID=
+SC_WATCHDOG=
 declare -A SC_CLIENT_PID=() SC_CLIENT_FD=()
 
 # sc_init NAME: start a scenario: private temp dir, and the traps that make

@@ -31,6 +31,13 @@ for name in "$@"; do
 	script_of "$name" >/dev/null || { echo "run.sh: $name: no such scenario" >&2; usage 2; exit 2; }
 done
 
+# the account's layout follows the terminal's width, also when a scenario's
+# output goes through a file first (several at once)
+if [ -z "${COLUMNS:-}" ] && [ -t 1 ]; then
+	COLUMNS=$(stty size </dev/tty 2>/dev/null | cut -d' ' -f2)
+fi
+[ -n "${COLUMNS:-}" ] && export COLUMNS
+
 if [ $# -eq 1 ]; then
 	# shellcheck disable=SC2046
 	exec bash $(script_of "$1")
