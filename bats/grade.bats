@@ -14,13 +14,13 @@ evidence() {
 
 # checks STUDENT: "1:10/10 2:0/10 ..." — every rubric check's score.
 checks() {
-	jq -r '[.tests[] | select(.number > 0) | "\(.number):\(.score)/\(.max_score)"] | join(" ")' \
+	jq -r '[.tests[] | select(.number != "0") | "\(.number):\(.score)/\(.max_score)"] | join(" ")' \
 		"$CLASS/$1/results.json"
 }
 
 # output_of STUDENT N: the evidence text of check N.
 output_of() {
-	jq -r --argjson n "$2" '.tests[] | select(.number == $n) | .output' "$CLASS/$1/results.json"
+	jq -r --arg n "$2" '.tests[] | select(.number == $n) | .output' "$CLASS/$1/results.json"
 }
 
 setup_file() {
@@ -57,8 +57,11 @@ singlewait,80,90,ok"
 	run checks correct
 	assert_output "1:10/10 2:10/10 3:10/10 4:10/10 5:10/10 6:10/10 7:10/10 8:10/10 9:10/10 10:10/10"
 	run jq -e '.score == 100 and ([.tests[].score] | add) == 100 and
-		all(.tests[]; (.name | type) == "string" and (.score | type) == "number" and
-			(.max_score | type) == "number" and (.output | length) > 0)' "$CLASS/correct/results.json"
+		([.tests[].max_score] | add) == 100 and (.execution_time | type) == "number" and
+		all(.tests[]; (.name | type) == "string" and (.number | type) == "string" and
+			(.score | type) == "number" and (.max_score | type) == "number" and
+			(.status | IN("passed", "failed")) and (.output | length) > 0 and
+			(.extra_data.evidence | length) > 0)' "$CLASS/correct/results.json"
 	assert_success
 	# the concurrency verdict comes from the capture's packet times
 	run output_of correct 3
@@ -145,7 +148,7 @@ singlewait,80,90,ok"
 	assert_line --index 0 0
 	assert_line --index 1 '0. build'
 	assert_output --regexp "server\.c:[0-9]+:[0-9]+: error: expected .;. before .}. token"
-	run jq '[.tests[] | select(.number > 0) | .score] | add' "$CLASS/broken/results.json"
+	run jq '[.tests[] | select(.number != "0") | .score] | add' "$CLASS/broken/results.json"
 	assert_output 0
 }
 
@@ -182,10 +185,10 @@ singlewait,80,90,ok"
 	assert_success
 	assert_output --partial 'PASS 10/10  5. reaps its children'
 	if [ -x "$BIN/cmdclient" ]; then
-		run jq -r '"\(.score)/\(.max_score)"' "$BATS_TEST_TMPDIR/d/results.json"
+		run jq -r '"\(.score)/\([.tests[].max_score] | add)"' "$BATS_TEST_TMPDIR/d/results.json"
 		assert_output 100/100
 	else
-		run jq -r '"\(.score)/\(.max_score)"' "$BATS_TEST_TMPDIR/d/results.json"
+		run jq -r '"\(.score)/\([.tests[].max_score] | add)"' "$BATS_TEST_TMPDIR/d/results.json"
 		assert_output 90/90
 	fi
 }

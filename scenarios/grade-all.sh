@@ -77,14 +77,14 @@ zero() {
 	local msg
 	msg=$(tail -c 2000 "$3")
 	jq -n --arg name "$1" --arg msg "$msg" --argjson client "$5" '
-		[range(1; 11) | {number: ., name: "\(.). (not run: the build failed)",
+		[range(1; 11) | {number: tostring, name: "\(.). (not run: the build failed)",
 			score: 0, max_score: (if . == 10 and ($client | not) then 0 else 10 end),
 			status: "failed", output: "not run: the submission did not build"}] as $t
-		| {score: 0, max_score: ([$t[].max_score] | add),
+		| {score: 0,
 		   output: "the submission did not build:\n\($msg)",
-		   tests: ([{number: 0, name: "0. build", score: 0, max_score: 0,
+		   tests: ([{number: "0", name: "0. build", score: 0, max_score: 0,
 		             status: "failed", output: $msg}] + $t),
-		   extra_data: {student: $name, build: "failed"}}' >"$2/results.json"
+		   extra_data: {student: $name, build: "failed", max_score: ([$t[].max_score] | add)}}' >"$2/results.json"
 	printf 'tcplab grade: %s   0 (build failed)\n%s\n' "$1" "$msg" >"$2/summary.txt"
 }
 
@@ -109,7 +109,7 @@ one() {
 		}
 	fi
 	rm -rf "$work"
-	jq -r --arg s "$student" '"\($s): \(.score)/\(.max_score)  failed: \([.tests[] | select(.status == "failed" and .max_score > 0) | .number] | map(tostring) | join(",") | if . == "" then "none" else . end)"' "$dir/results.json"
+	jq -r --arg s "$student" '"\($s): \(.score)/\(.extra_data.max_score)  failed: \([.tests[] | select(.status == "failed" and .max_score > 0) | .number] | map(tostring) | join(",") | if . == "" then "none" else . end)"' "$dir/results.json"
 }
 
 students=()
@@ -126,10 +126,10 @@ wait
 
 # the class summary
 for s in "${students[@]}"; do
-	jq -c --arg s "$s" '{student: $s, score, max_score,
+	jq -c --arg s "$s" '{student: $s, score, max_score: .extra_data.max_score,
 		build: (.extra_data.build // "ok"),
-		checks: (reduce (.tests[] | select(.number > 0)) as $t ({};
-			.[$t.number | tostring] = (if $t.max_score == 0 then null else $t.score end)))}' \
+		checks: (reduce (.tests[] | select(.number != "0")) as $t ({};
+			.[$t.number] = (if $t.max_score == 0 then null else $t.score end)))}' \
 		"$OUT/$s/results.json"
 done | jq -s '{students: ., count: length,
 	mean: (if length > 0 then ([.[].score] | add / length * 10 | round / 10) else null end)}' \

@@ -137,21 +137,22 @@ done
 jq -s --arg name "$name" --arg server "$GR_SERVER" --arg client "$GR_CLIENT" \
 	--arg sandbox "$sandbox" --arg ns "$GR_NS" --arg cgroups "$GR_CGROUPS" --argjson secs "$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" '
 	sort_by(.number) as $t
-	| {score: ([$t[].score] | add), max_score: ([$t[].max_score] | add),
+	| {score: ([$t[].score] | add),
 	   execution_time: $secs, output: "tcplab grading of \($name): \([$t[].score] | add)/\([$t[].max_score] | add)",
-	   tests: [$t[] | {number, name, score, max_score, status, output,
-	                  evidence_dir, evidence}],
-	   extra_data: {student: $name, server: $server, client: $client, sandbox: $sandbox,
+	   tests: [$t[] | {number: (.number | tostring), name, score, max_score, status, output,
+	                  extra_data: {evidence_dir, evidence}}],
+	   extra_data: {student: $name, max_score: ([$t[].max_score] | add),
+	                server: $server, client: $client, sandbox: $sandbox,
 	                netns: $ns, cgroups: ($cgroups | split(" ") | map(select(. != "")))}}' "$GR_OUT"/[0-9][0-9]-*/result.json >"$GR_OUT/results.json" ||
 	die "cannot write $GR_OUT/results.json"
 
 # the readable summary
 {
-	jq -r '"tcplab grade: \(.extra_data.student)   \(.score)/\(.max_score)",
+	jq -r '"tcplab grade: \(.extra_data.student)   \(.score)/\(.extra_data.max_score)",
 		"server: \(.extra_data.server)\(if .extra_data.client != "" then "   client: " + .extra_data.client else "" end)",
 		"sandbox: \(.extra_data.sandbox)", "",
 		(.tests[] | "\(if .max_score == 0 then " --  " elif .status == "passed" then "PASS " else "FAIL " end)\(.score)/\(.max_score)  \(.name)",
-			"      \(.output)", "      evidence: \(.evidence_dir)/"),
+			"      \(.output)", "      evidence: \(.extra_data.evidence_dir)/"),
 		"", "results: \(env.GR_OUT)/results.json"' "$GR_OUT/results.json"
 } | tee "$GR_OUT/summary.txt" | fold -s -w "${COLUMNS:-100}"
 exit 0

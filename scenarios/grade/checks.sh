@@ -41,6 +41,7 @@ cleanup() {
 	local p
 	for p in "${GR_HELPERS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
+	rm -f "$D"/*.in	# our command fifos: not evidence
 }
 trap cleanup EXIT
 
