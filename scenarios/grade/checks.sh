@@ -209,7 +209,8 @@ check_4() {
 		| (.sockets[] | select(.state == "LISTEN" and .local.port == $p) | .recv_q) as $backlog
 		| "\(if ($c | length) == 3 and $served == 3 and $distinct >= 3 then "passed" else "failed" end)\t3 clients connected; \($kids | length) live child process(es) of parent \($parent); \([$c[] | ":\(.remote.port) held by \(if (.procs | length) > 0 then ([.procs[] | "\(.pid)\(if .pid == $parent then " (parent)" else "" end)"] | join(",")) else "nobody (waiting in the backlog)" end)"] | join("; "))\(if ($backlog // 0) > 0 then "; LISTEN Recv-Q \($backlog): accept() not called for them yet" else "" end)"' snapshot.json 2>/dev/null)
 	[ -n "$verdict" ] || verdict=$'failed\tno snapshot of the connections could be taken'
-	gr_result "${verdict%%$'\t'*}" "${verdict#*$'\t'} — tree: $(jq -r .text ptree.json | tr '\n' ' ')"
+	gr_result "${verdict%%$'\t'*}" "${verdict#*$'\t'} — process tree: $(jq -r '.root as $r
+		| "\(.processes[] | select(.pid == $r) | "\(.pid) \(.comm)")\([.processes[] | select(.pid != $r) | "\(.pid) (\(.stat))"] | if length > 0 then " -> " + join(", ") else " (no children)" end)"' ptree.json)"
 }
 
 # sigchld PID: how PID handles SIGCHLD, from /proc/PID/status.
