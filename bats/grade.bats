@@ -199,6 +199,15 @@ singlewait,80,90,ok"
 	assert_output --partial 'FAIL 0/10  1. starts and listens on the given port'
 	run jq -r '.tests[0].output' "$BATS_TEST_TMPDIR/f/results.json"
 	assert_output --regexp 'did not listen on port [0-9]+ within 3 s \(exited 1\)'
+	# no client: rubric 10 is not graded (max 0), or 0/10 with --require-client
+	run jq -r '.tests[] | select(.number == "10")' "$BATS_TEST_TMPDIR/f/results.json"
+	assert_output ''
+	run bash "$TOP/scenarios/grade.sh" --only 10 --out "$BATS_TEST_TMPDIR/g" --server "/bin/false {port}" 3>&-
+	run jq -r '.tests[0] | "\(.score)/\(.max_score) \(.output)"' "$BATS_TEST_TMPDIR/g/results.json"
+	assert_output '0/0 not graded: no client was given'
+	run bash "$TOP/scenarios/grade.sh" --only 10 --require-client --out "$BATS_TEST_TMPDIR/g" --server "/bin/false {port}" 3>&-
+	run jq -r '.tests[0] | "\(.score)/\(.max_score) \(.output)"' "$BATS_TEST_TMPDIR/g/results.json"
+	assert_output '0/10 no client was given, and a client is required'
 	run bash "$TOP/scenarios/grade.sh" --bogus 3>&-
 	assert_failure 2
 	run bash "$TOP/scenarios/grade.sh" --only 1 3>&-

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # grade-all.sh — grade a whole class: one folder per student in SUBMISSIONS.
 #
-#   bash scenarios/grade-all.sh [--out DIR] [-j JOBS] [--hold-max S] SUBMISSIONS
+#   bash scenarios/grade-all.sh [--out DIR] [-j JOBS] [--hold-max S]
+#        [--require-client] SUBMISSIONS
 #
 # Each folder is copied to a private work dir and built there, as the
 # unprivileged grading user when root (a Makefile is untrusted code too):
@@ -18,14 +19,15 @@ GR_TOP=$(cd "$(dirname "$0")/.." && pwd)
 . "$GR_TOP/scenarios/grade/lib.sh"
 
 usage() {
-	echo "usage: grade-all.sh [--out DIR] [-j JOBS] [--hold-max SECONDS] SUBMISSIONS"
+	echo "usage: grade-all.sh [--out DIR] [-j JOBS] [--hold-max SECONDS] [--require-client] SUBMISSIONS"
 }
-out= jobs=${GRADE_JOBS:-2} hold=
+out= jobs=${GRADE_JOBS:-2} hold= require=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=${2:-}; shift 2 ;;
 	-j) jobs=${2:-}; shift 2 ;;
 	--hold-max) hold=${2:-}; shift 2 ;;
+	--require-client) require=--require-client; shift ;;
 	-h|--help) usage; exit 0 ;;
 	-*) usage >&2; exit 2 ;;
 	*) break ;;
@@ -95,13 +97,13 @@ one() {
 	rm -f "$dir/results.json"
 	work=$(mktemp -d "${TMPDIR:-/tmp}/tcplab-build-$student.XXXXXX") || return 1
 	chmod 755 "$work"
-	ls "$src" | grep -qx 'client\.c' && has_client=true
+	{ [ -n "$require" ] || ls "$src" | grep -qx 'client\.c'; } && has_client=true
 	if ! build "$student" "$src" "$work" "$dir/build.log"; then
 		zero "$student" "$dir" "$dir/build.log" "$work" "$has_client"
 	else
 		[ -x "$work/client" ] && client="$work/client {host} {port}"
 		timeout -k 10 600 bash "$GR_TOP/scenarios/grade.sh" --name "$student" --out "$dir" \
-			${hold:+--hold-max "$hold"} ${client:+--client "$client"} \
+			${hold:+--hold-max "$hold"} ${client:+--client "$client"} $require \
 			--server "$work/server {port}" </dev/null >"$dir/grade.log" 2>&1 3>&-
 		[ -s "$dir/results.json" ] || {
 			echo "the harness could not grade $student (see grade.log)" >"$dir/build.log"

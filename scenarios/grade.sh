@@ -3,7 +3,7 @@
 # real connections, captures and kernel snapshots (issue 5).
 #
 #   bash scenarios/grade.sh [--out DIR] [--client 'CMD {host} {port}']
-#        [--name NAME] [--hold-max SECONDS] [--only N,N...] --server 'CMD {port}'
+#        [--require-client] [--name NAME] [--hold-max SECONDS] [--only N,N...] --server 'CMD {port}'
 #
 # Writes DIR/results.json (Gradescope's autograder format), one folder of
 # evidence per check, and prints a readable summary. Exit 0 whatever the
@@ -17,10 +17,11 @@ GR_TOP=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() {
 	cat <<'EOF'
-usage: grade.sh [--out DIR] [--client 'CMD {host} {port}'] [--name NAME]
-                [--hold-max SECONDS] [--only N,N...] --server 'CMD {port}'
+usage: grade.sh [--out DIR] [--client 'CMD {host} {port}'] [--require-client]
+                [--name NAME] [--hold-max SECONDS] [--only N,N...] --server 'CMD {port}'
   --server   the student's server; {port} is replaced by the port to use
   --client   the student's client (rubric 10); {host} and {port} filled in
+  --require-client  no --client is 0/10 on rubric 10 (default: not graded, max 0)
   --out      output folder (default report/grade-NAME)
   --name     the student's name in the results (default: the server's folder)
   --hold-max longest hold the lab's server may use before closing (default 5)
@@ -28,11 +29,12 @@ usage: grade.sh [--out DIR] [--client 'CMD {host} {port}'] [--name NAME]
 EOF
 }
 
-GR_SERVER= GR_CLIENT= out= name= only=1,2,3,4,5,6,7,8,9,10
+GR_SERVER= GR_CLIENT= GR_REQUIRE_CLIENT=0 out= name= only=1,2,3,4,5,6,7,8,9,10
 while [ $# -gt 0 ]; do
 	case $1 in
 	--server) GR_SERVER=${2:-}; shift 2 ;;
 	--client) GR_CLIENT=${2:-}; shift 2 ;;
+	--require-client) GR_REQUIRE_CLIENT=1; shift ;;
 	--out) out=${2:-}; shift 2 ;;
 	--name) name=${2:-}; shift 2 ;;
 	--hold-max) GR_HOLD_MAX=${2:-}; shift 2 ;;
@@ -110,7 +112,7 @@ GR_SERVER=$(reachable "$GR_SERVER")
 [[ $GR_SERVER == *'{port}'* ]] || echo "grade.sh: warning: the server command has no {port}" >&2
 
 export GR_TOP GR_OUT GR_ROOT GR_UID GR_GID GR_CGROUPS GR_NS GR_WORK GR_PROBE \
-	GR_SANDBOX GR_HOLD_MAX GR_LIMITS GR_PORTBASE GR_SERVER GR_CLIENT TCPLAB_BIN
+	GR_SANDBOX GR_HOLD_MAX GR_LIMITS GR_PORTBASE GR_SERVER GR_CLIENT GR_REQUIRE_CLIENT TCPLAB_BIN
 
 limits=(0 15 30 40 30 60 50 30 50 60 30)	# wall time of each check (s)
 start=$EPOCHREALTIME

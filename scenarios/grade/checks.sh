@@ -404,7 +404,10 @@ check_9() {
 
 check_10() {
 	local fd cport tw
-	if [ -z "${GR_CLIENT:-}" ]; then
+	if [ -z "${GR_CLIENT:-}" ] && [ "${GR_REQUIRE_CLIENT:-0}" = 1 ]; then
+		gr_result failed "no client was given, and a client is required"
+		return
+	elif [ -z "${GR_CLIENT:-}" ]; then
 		GR_MAX=0 gr_result failed "not graded: no client was given"
 		return
 	fi
