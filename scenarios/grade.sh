@@ -92,6 +92,12 @@ else
 	echo "grade.sh: not root: the student's programs run as yourself, without namespace or cgroups" >&2
 fi
 
+# if this script is SIGKILLed, a watchdog in its own session cleans up
+if [ "$GR_ROOT" = 1 ]; then
+	GR_CGROUPS=$GR_CGROUPS GR_NS=$GR_NS GR_WORK=$GR_WORK GR_OUT=$GR_OUT \
+		setsid bash "$GR_TOP/scenarios/grade/watchdog.sh" $$ </dev/null >/dev/null 2>&1 3>&- &
+fi
+
 # the student's executables must be reachable by the sandbox user: if not,
 # copy them into the work dir and point the command there.
 reachable() {
