@@ -173,7 +173,8 @@ write_segment(struct gen *g, uint64_t t_us, int from_client,
 	tcp[12] = 5 << 4;
 	tcp[13] = (unsigned char)flags;
 	put16(tcp + 14, (flags & PG_SYN) ? 65495 : 512);
-	memcpy(tcp + 20, data, len);
+	if (len > 0)
+		memcpy(tcp + 20, data, len);
 	memcpy(pseudo, ip + 12, 8);
 	pseudo[8] = 0;
 	pseudo[9] = 6;
