@@ -1,6 +1,6 @@
 # verdict-text.jq — the verdict of a scenario report in plain words, one
 # claim per line, each followed by where its evidence is in the report.
-def fx($d): if . == null then "?" else pow(10; $d) as $s | ((. * $s) | round) as $m | (if $m < 0 then -$m else $m end) as $a | (if $m < 0 then "-" else "" end) + "\(($a / $s) | floor)." + (("000000000" + ($a % $s | tostring)) | .[-$d:]) end;
+def fx($d): if . == null then "?" else pow(10; $d) as $s | (((. * $s) | round) + 0) as $m | (if $m < 0 then -$m else $m end) as $a | (if $m < 0 then "-" else "" end) + "\(($a / $s) | floor)." + (("000000000" + ($a % $s | tostring)) | .[-$d:]) end;
 def f3: fx(3);
 def ok($b): if $b then "yes" else "NO" end;
 
@@ -14,7 +14,7 @@ def ok($b): if $b then "yes" else "NO" end;
        "  - served SEQUENTIALLY: \(.clients[1].name)'s daytime line arrived \($v.daytime_gap | f3) s after \(.clients[0].name)'s (the server sleeps \($p.sleep) s before closing)"
        + "\n      evidence: .clients[0].daytime (\"\(.clients[0].daytime.text)\" at t=\(.clients[0].daytime.t | f3)), .clients[1].daytime (\"\(.clients[1].daytime.text)\" at t=\(.clients[1].daytime.t | f3))"
      else
-       "  - served CONCURRENTLY: the two daytime lines arrived \($v.daytime_gap | f3) s apart\(if $v.same_second then ", the same second" else "" end)"
+       "  - served CONCURRENTLY: the two daytime lines arrived \($v.daytime_gap | if . < 0 then -. else . end | f3) s apart\(if $v.same_second then ", the same second" else "" end)"
        + "\n      evidence: .clients[0].daytime (\"\(.clients[0].daytime.text)\" at t=\(.clients[0].daytime.t | f3)), .clients[1].daytime (\"\(.clients[1].daytime.text)\" at t=\(.clients[1].daytime.t | f3))"
      end),
     (if $v.handshakes.spread != null then
