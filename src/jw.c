@@ -12,8 +12,17 @@
 void
 jw_init(struct jw *w, size_t flags)
 {
+	json_t *v[3] = { json_false(), json_true(), json_null() };
+	int i;
+
 	memset(w, 0, sizeof *w);
 	w->flags = flags | JSON_ENCODE_ANY;
+	for (i = 0; i < 3; i++) {
+		w->litn[i] = json_dumpb(v[i], w->lits[i], sizeof w->lits[i],
+		    w->flags);
+		if (w->litn[i] == 0 || w->litn[i] > sizeof w->lits[i])
+			w->failed = 1;
+	}
 }
 
 void
@@ -144,34 +153,55 @@ digits(char *end, uint64_t v)
  * more than everything else together, and printed 3.3e-05 for 33 µs.
  * An integer is its digits; a time is exact fixed point, "S.UUUUUU".
  */
+/* How many decimal digits v has. */
+static inline int
+ndigits(uint64_t v)
+{
+	int n = 1;
+
+	while (v >= 100) {
+		v /= 100;
+		n += 2;
+	}
+	return v >= 10 ? n + 1 : n;
+}
+
+/* Numbers are written straight into the buffer: no copy, no memcpy call. */
 void
 jw_int(struct jw *w, int64_t v)
 {
-	char buf[24], *end = buf + sizeof buf, *p;
 	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	char *p;
 
-	p = digits(end, u);
+	if (reserve(w, 24) == -1)
+		return;
+	p = w->buf + w->len;
 	if (v < 0)
-		*--p = '-';
-	append(w, p, (size_t)(end - p));
+		*p++ = '-';
+	p += ndigits(u);
+	digits(p, u);
+	w->len = (size_t)(p - w->buf);
 }
 
 void
 jw_secs(struct jw *w, int64_t us)
 {
-	char buf[32], *end = buf + sizeof buf, *p;
 	uint64_t u = us < 0 ? -(uint64_t)us : (uint64_t)us;
 	uint32_t frac = (uint32_t)(u % 1000000);
+	char *p;
 
-	p = end - 6;
-	memcpy(p, pairs + (frac / 10000) * 2, 2);
-	memcpy(p + 2, pairs + (frac / 100 % 100) * 2, 2);
-	memcpy(p + 4, pairs + (frac % 100) * 2, 2);
-	*--p = '.';
-	p = digits(p, u / 1000000);
+	if (reserve(w, 32) == -1)
+		return;
+	p = w->buf + w->len;
 	if (us < 0)
-		*--p = '-';
-	append(w, p, (size_t)(end - p));
+		*p++ = '-';
+	p += ndigits(u / 1000000);
+	digits(p, u / 1000000);
+	*p = '.';
+	memcpy(p + 1, pairs + (frac / 10000) * 2, 2);
+	memcpy(p + 3, pairs + (frac / 100 % 100) * 2, 2);
+	memcpy(p + 5, pairs + (frac % 100) * 2, 2);
+	w->len = (size_t)(p + 7 - w->buf);
 }
 
 void
@@ -187,7 +217,10 @@ jw_str(struct jw *w, const char *s)
 	/* a hit must also be the same text: compare inside the quotes */
 	if (m->used && m->key == (int64_t)h && m->n == strlen(s) + 2 &&
 	    memcmp(m->s + 1, s, m->n - 2) == 0) {
-		append(w, m->s, m->n);
+		if (reserve(w, sizeof m->s) == 0) {	/* one fixed-size copy */
+			memcpy(w->buf + w->len, m->s, sizeof m->s);
+			w->len += m->n;
+		}
 		return;
 	}
 	memo_dump(w, m, (int64_t)h, json_string(s), 1);
@@ -202,20 +235,29 @@ jw_const(struct jw *w, const char *s)
 		struct jw_const *c = &w->consts[i];
 
 		if (c->p == s) {
-			append(w, c->dump, c->n);
+			if (c->n <= JW_PAD && reserve(w, JW_PAD) == 0) {
+				memcpy(w->buf + w->len, c->dump, JW_PAD);
+				w->len += c->n;
+			} else {
+				append(w, c->dump, c->n);
+			}
 			return;
 		}
 		if (c->p == NULL) {
 			json_t *v = json_string(s);
+			char *d = v ? json_dumps(v, w->flags) : NULL;
 
-			c->dump = v ? json_dumps(v, w->flags) : NULL;
 			json_decref(v);
-			if (c->dump == NULL) {
+			if (d == NULL || (c->dump = calloc(1,
+			    strlen(d) + JW_PAD)) == NULL) {
+				free(d);
 				w->failed = 1;
 				return;
 			}
+			c->n = strlen(d);
+			memcpy(c->dump, d, c->n);
+			free(d);
 			c->p = s;
-			c->n = strlen(c->dump);
 			append(w, c->dump, c->n);
 			return;
 		}
@@ -223,16 +265,17 @@ jw_const(struct jw *w, const char *s)
 	jw_str(w, s);		/* table full: still correct, just slower */
 }
 
+/* true, false and null: Jansson's text, dumped once by jw_init. */
 void
 jw_bool(struct jw *w, int b)
 {
-	jw_value(w, b ? json_true() : json_false());
+	append(w, w->lits[b != 0], w->litn[b != 0]);
 }
 
 void
 jw_null(struct jw *w)
 {
-	jw_value(w, json_null());
+	append(w, w->lits[2], w->litn[2]);
 }
 
 int

@@ -30,15 +30,19 @@ struct jw_memo {
 
 struct jw_const {
 	const char *p;		/* the literal's address */
-	char *dump;
+	char *dump;		/* at least JW_PAD bytes: copied in one go */
 	size_t n;
 };
+
+#define JW_PAD 32
 
 struct jw {
 	char *buf;
 	size_t len, cap;
 	int failed;
 	size_t flags;
+	char lits[3][8];	/* false, true, null as json_dumpb wrote them */
+	size_t litn[3];
 	struct jw_memo strs[JW_MEMO];
 	struct jw_const consts[JW_CONSTS];
 };

@@ -18,6 +18,7 @@
 #include "report.h"
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(12))
+#define REPORT_FLUSH (64 * 1024)
 
 struct report {
 	FILE *out;
@@ -391,7 +392,8 @@ report_conn(void *ctx, const struct conn *c)
 	if (r->nconn++ > 0)
 		jw_lit(&r->w, ",\n");
 	report_write_conn(&r->w, c, r->st->t0, r->summary);
-	if (jw_flush(&r->w, r->out) == -1)
+	/* one fwrite per 64 KiB: below the FILE's buffer, it copied each */
+	if (r->w.len >= REPORT_FLUSH && jw_flush(&r->w, r->out) == -1)
 		r->failed = 1;
 }
 
@@ -403,6 +405,8 @@ report_end(struct report *r, uint64_t dropped, const char *truncated)
 	int i;
 
 	begin(r);
+	if (jw_flush(&r->w, r->out) == -1)
+		r->failed = 1;
 	for (i = 0; i < DECODE_NSTATUS; i++)
 		if (decode_is_malformed(i) && st->status[i] > 0)
 			json_object_set_new(mal, decode_status_name(i),
