@@ -22,28 +22,66 @@ struct conntab {
 	size_t cap, n;		/* cap is a power of two */
 };
 
+/* Address bytes a[0..n) as a zero-padded 8-byte word (n <= 8). */
+static inline uint64_t
+word(const uint8_t *a, size_t n)
+{
+	uint8_t b[8] = { 0 };
+	uint64_t w;
+
+	memcpy(b, a, n);
+	memcpy(&w, b, sizeof w);
+	return w;
+}
+
+/*
+ * The key is assembled in five 8-byte words and stored as such: key_hash()
+ * reads it back as words, and byte-sized stores in front of word loads
+ * stalled the CPU (store forwarding) on every packet.
+ */
 void
 ct_key_from_seg(const struct seg *s, struct ct_key *k, int *src_is_0)
 {
-	size_t alen = s->family == 6 ? 16 : 4;
-	int c = memcmp(s->src, s->dst, alen);
+	struct { uint8_t family, pad[3]; uint16_t port[2]; } h = { 0 };
+	const uint8_t *a0, *a1;
+	uint64_t w[5];
+	int c;
 
+	c = s->family == 6 ? memcmp(s->src, s->dst, 16) :
+	    memcmp(s->src, s->dst, 4);
 	if (c == 0)
 		c = (int)s->sport - (int)s->dport;
-	memset(k, 0, sizeof *k);
-	k->family = s->family;
 	*src_is_0 = c <= 0;
-	if (*src_is_0) {
-		memcpy(k->addr[0], s->src, alen);
-		memcpy(k->addr[1], s->dst, alen);
-		k->port[0] = s->sport;
-		k->port[1] = s->dport;
+	h.family = s->family;
+	h.port[0] = *src_is_0 ? s->sport : s->dport;
+	h.port[1] = *src_is_0 ? s->dport : s->sport;
+	a0 = *src_is_0 ? s->src : s->dst;
+	a1 = *src_is_0 ? s->dst : s->src;
+	memcpy(&w[0], &h, sizeof w[0]);
+	if (s->family == 6) {
+		w[1] = word(a0, 8);
+		w[2] = word(a0 + 8, 8);
+		w[3] = word(a1, 8);
+		w[4] = word(a1 + 8, 8);
 	} else {
-		memcpy(k->addr[0], s->dst, alen);
-		memcpy(k->addr[1], s->src, alen);
-		k->port[0] = s->dport;
-		k->port[1] = s->sport;
+		w[1] = word(a0, 4);
+		w[2] = 0;
+		w[3] = word(a1, 4);
+		w[4] = 0;
 	}
+	memcpy(k, w, sizeof w);
+}
+
+/* memcmp of two keys, as five word compares. */
+static inline int
+key_eq(const struct ct_key *a, const struct ct_key *b)
+{
+	uint64_t x[5], y[5];
+
+	memcpy(x, a, sizeof x);
+	memcpy(y, b, sizeof y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+	    (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
 static uint64_t
@@ -92,8 +130,7 @@ find(const struct conntab *t, const struct ct_key *k, uint64_t h)
 	size_t m = t->cap - 1, i = h & m;
 
 	while (t->slots[i].hash != 0) {
-		if (t->slots[i].hash == h &&
-		    memcmp(t->slots[i].key, k, sizeof *k) == 0)
+		if (t->slots[i].hash == h && key_eq(t->slots[i].key, k))
 			return i;
 		i = (i + 1) & m;
 	}
