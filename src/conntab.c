@@ -3,6 +3,7 @@
  * so lookups stay short however many connections come and go. The table
  * holds only connections open at once: finished ones are deleted.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +23,48 @@ struct conntab {
 	size_t cap, n;		/* cap is a power of two */
 };
 
-/* Address bytes a[0..n) as a zero-padded 8-byte word (n <= 8). */
+/* n (4 or 8) bytes at a as a word: the bytes in memory order, zero-padded. */
 static inline uint64_t
 word(const uint8_t *a, size_t n)
 {
-	uint8_t b[8] = { 0 };
-	uint64_t w;
+	uint32_t v4;
+	uint64_t v8;
 
-	memcpy(b, a, n);
-	memcpy(&w, b, sizeof w);
-	return w;
+	if (n == 8) {
+		memcpy(&v8, a, 8);
+		return v8;
+	}
+	memcpy(&v4, a, 4);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return v4;
+#else
+	return (uint64_t)v4 << 32;
+#endif
+}
+
+/* memcmp(a, b, 4 or 16)'s sign, from big-endian word compares. */
+static inline int
+addr_cmp(const uint8_t *a, const uint8_t *b, int family)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+
+	if (family != 6) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		u = be32toh(u);
+		v = be32toh(v);
+		return (u > v) - (u < v);
+	}
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	if (x == y) {
+		memcpy(&x, a + 8, 8);
+		memcpy(&y, b + 8, 8);
+	}
+	x = be64toh(x);
+	y = be64toh(y);
+	return (x > y) - (x < y);
 }
 
 /*
@@ -42,22 +75,28 @@ word(const uint8_t *a, size_t n)
 void
 ct_key_from_seg(const struct seg *s, struct ct_key *k, int *src_is_0)
 {
-	struct { uint8_t family, pad[3]; uint16_t port[2]; } h = { 0 };
 	const uint8_t *a0, *a1;
+	uint16_t p0, p1;
 	uint64_t w[5];
 	int c;
 
-	c = s->family == 6 ? memcmp(s->src, s->dst, 16) :
-	    memcmp(s->src, s->dst, 4);
+	c = addr_cmp(s->src, s->dst, s->family);
 	if (c == 0)
 		c = (int)s->sport - (int)s->dport;
 	*src_is_0 = c <= 0;
-	h.family = s->family;
-	h.port[0] = *src_is_0 ? s->sport : s->dport;
-	h.port[1] = *src_is_0 ? s->dport : s->sport;
+	p0 = *src_is_0 ? s->sport : s->dport;
+	p1 = *src_is_0 ? s->dport : s->sport;
 	a0 = *src_is_0 ? s->src : s->dst;
 	a1 = *src_is_0 ? s->dst : s->src;
-	memcpy(&w[0], &h, sizeof w[0]);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w[0] = s->family | (uint64_t)p0 << 32 | (uint64_t)p1 << 48;
+#else
+	{
+		struct ct_key h = { .family = s->family, .port = { p0, p1 } };
+
+		memcpy(&w[0], &h, sizeof w[0]);
+	}
+#endif
 	if (s->family == 6) {
 		w[1] = word(a0, 8);
 		w[2] = word(a0 + 8, 8);
@@ -69,7 +108,12 @@ ct_key_from_seg(const struct seg *s, struct ct_key *k, int *src_is_0)
 		w[3] = word(a1, 4);
 		w[4] = 0;
 	}
-	memcpy(k, w, sizeof w);
+	/* word by word: one 16-byte copy of w stalled on its 8-byte stores */
+	memcpy((char *)k, &w[0], 8);
+	memcpy((char *)k + 8, &w[1], 8);
+	memcpy((char *)k + 16, &w[2], 8);
+	memcpy((char *)k + 24, &w[3], 8);
+	memcpy((char *)k + 32, &w[4], 8);
 }
 
 /* memcmp of two keys, as five word compares. */
