@@ -54,6 +54,12 @@ grow(struct jw *w, size_t n)
 	return 0;
 }
 
+int
+jw_grow(struct jw *w, size_t n)
+{
+	return grow(w, n);
+}
+
 static inline int
 reserve(struct jw *w, size_t n)
 {
@@ -183,16 +189,12 @@ jw_int(struct jw *w, int64_t v)
 	w->len = (size_t)(p - w->buf);
 }
 
-void
-jw_secs(struct jw *w, int64_t us)
+char *
+jw_put_secs(char *p, int64_t us)
 {
 	uint64_t u = us < 0 ? -(uint64_t)us : (uint64_t)us;
 	uint32_t frac = (uint32_t)(u % 1000000);
-	char *p;
 
-	if (reserve(w, 32) == -1)
-		return;
-	p = w->buf + w->len;
 	if (us < 0)
 		*p++ = '-';
 	p += ndigits(u / 1000000);
@@ -201,7 +203,15 @@ jw_secs(struct jw *w, int64_t us)
 	memcpy(p + 1, pairs + (frac / 10000) * 2, 2);
 	memcpy(p + 3, pairs + (frac / 100 % 100) * 2, 2);
 	memcpy(p + 5, pairs + (frac % 100) * 2, 2);
-	w->len = (size_t)(p + 7 - w->buf);
+	return p + 7;
+}
+
+void
+jw_secs(struct jw *w, int64_t us)
+{
+	if (reserve(w, 32) == -1)
+		return;
+	w->len = (size_t)(jw_put_secs(w->buf + w->len, us) - w->buf);
 }
 
 void
@@ -226,23 +236,17 @@ jw_str(struct jw *w, const char *s)
 	memo_dump(w, m, (int64_t)h, json_string(s), 1);
 }
 
-void
-jw_const(struct jw *w, const char *s)
+/* s's entry in the constants table, dumped on first use; NULL if full. */
+static struct jw_const *
+const_slot(struct jw *w, const char *s)
 {
 	size_t i = (mix((uintptr_t)s) % JW_CONSTS), k;
 
 	for (k = 0; k < JW_CONSTS; k++, i = (i + 1) % JW_CONSTS) {
 		struct jw_const *c = &w->consts[i];
 
-		if (c->p == s) {
-			if (c->n <= JW_PAD && reserve(w, JW_PAD) == 0) {
-				memcpy(w->buf + w->len, c->dump, JW_PAD);
-				w->len += c->n;
-			} else {
-				append(w, c->dump, c->n);
-			}
-			return;
-		}
+		if (c->p == s)
+			return c;
 		if (c->p == NULL) {
 			json_t *v = json_string(s);
 			char *d = v ? json_dumps(v, w->flags) : NULL;
@@ -252,17 +256,45 @@ jw_const(struct jw *w, const char *s)
 			    strlen(d) + JW_PAD)) == NULL) {
 				free(d);
 				w->failed = 1;
-				return;
+				return NULL;
 			}
 			c->n = strlen(d);
 			memcpy(c->dump, d, c->n);
 			free(d);
 			c->p = s;
-			append(w, c->dump, c->n);
-			return;
+			return c;
 		}
 	}
-	jw_str(w, s);		/* table full: still correct, just slower */
+	return NULL;
+}
+
+void
+jw_const(struct jw *w, const char *s)
+{
+	struct jw_const *c = const_slot(w, s);
+
+	if (c == NULL) {
+		if (!w->failed)
+			jw_str(w, s);	/* table full: still correct, slower */
+		return;
+	}
+	if (c->n <= JW_PAD && reserve(w, JW_PAD) == 0) {
+		memcpy(w->buf + w->len, c->dump, JW_PAD);
+		w->len += c->n;
+	} else {
+		append(w, c->dump, c->n);
+	}
+}
+
+const char *
+jw_const_text(struct jw *w, const char *s, size_t *n)
+{
+	struct jw_const *c = const_slot(w, s);
+
+	if (c == NULL)
+		return NULL;
+	*n = c->n;
+	return c->dump;
 }
 
 /* true, false and null: Jansson's text, dumped once by jw_init. */

@@ -82,6 +82,38 @@ jw_raw(struct jw *w, const char *s, size_t n)
 /* A string that lives as long as the program (a literal or static table). */
 void jw_const(struct jw *w, const char *s);
 
+/*
+ * jw_const's text for s (Jansson's dump, readable for JW_PAD bytes at
+ * least), its length in *n; NULL if it cannot be had. For writers that fill
+ * several values in one go (jw_room).
+ */
+const char *jw_const_text(struct jw *w, const char *s, size_t *n);
+
+/* jw_room's slow path: grows the buffer; -1 on failure. */
+int jw_grow(struct jw *w, size_t n);
+
+/*
+ * Room for n more bytes at the end of the text: where to write, or NULL
+ * (failed). jw_advance(w, end) then keeps what was written. Hot writers use
+ * this to fill a whole record piece with one length update.
+ */
+static inline char *
+jw_room(struct jw *w, size_t n)
+{
+	if (w->len + n > w->cap && jw_grow(w, n) == -1)
+		return NULL;
+	return w->buf + w->len;
+}
+
+static inline void
+jw_advance(struct jw *w, char *end)
+{
+	w->len = (size_t)(end - w->buf);
+}
+
+/* jw_secs's text written at p (at most 28 bytes); returns its end. */
+char *jw_put_secs(char *p, int64_t us);
+
 /* Any string. */
 void jw_str(struct jw *w, const char *s);
 
