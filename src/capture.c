@@ -3,7 +3,7 @@
  *
  * Files are handed to libpcap as a FILE with a 1 MiB buffer (measured: 25 %
  * faster than pcap_open_offline's default). A regular file in classic pcap
- * format, in our byte order, is then read by rawfile.c's loop instead (read(2)
+ * format, in our byte order, is then read by the rawfile loop below (pread(2)
  * into a 1 MiB buffer, records used in place: measured 6x faster than
  * pcap_next_ex on a 900 000-packet file); libpcap still validates the header
  * and takes over at the first record it would treat specially (caplen beyond
