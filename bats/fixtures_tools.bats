@@ -17,15 +17,6 @@ teardown() {
 	for n in a m b; do ip netns del "$P-$n" 2>/dev/null || true; done
 }
 
-wait_for() {	# FILE REGEX
-	local i
-	for ((i = 0; i < 1000; i++)); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.01
-	done
-	fail "no /$2/ in $1: $(cat "$1")"
-}
-
 # wire ARGS...: namespaces $P-a (10.9.0.1) and $P-b (10.9.0.2) joined by
 # `tcpwire ARGS` running in $P-m.
 wire() {

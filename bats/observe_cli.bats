@@ -17,17 +17,6 @@ teardown() {
 	true
 }
 
-# wait_for FILE REGEX: until FILE has a line matching REGEX (10 s at most).
-wait_for() {
-	local i
-	for i in $(seq 100); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for /$2/ in $1: $(cat "$1" 2>/dev/null)" >&2
-	return 1
-}
-
 # capture N: daytimed on port 0, tcpdump on lo, N bash /dev/tcp clients;
 # leaves $D/cap.pcap with every packet of the N connections and sets PORT.
 capture() {

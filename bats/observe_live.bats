@@ -20,16 +20,6 @@ teardown() {
 	ip netns del "$NS" 2>/dev/null || true
 }
 
-# wait_for FILE REGEX: until a line matches (10 s at most).
-wait_for() {
-	local i
-	for ((i = 0; i < 1000; i++)); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.01
-	done
-	fail "no /$2/ in $1: $(cat "$1")"
-}
-
 @test "live capture of daytimed ended by SIGINT equals reading back its -w file" {
 	ip netns exec "$NS" "$BIN/tcpobserve" -i lo -w "$T/live.pcap" -o "$T/live.json" \
 		'tcp port 7001' 2>"$T/obs.err" 3>&- &

@@ -5,30 +5,6 @@
 
 T=${BATS_TEST_TMPDIR:-/tmp}
 
-# wait_for FILE REGEX [SECONDS]: poll until a line of FILE matches (ERE).
-wait_for() {
-	local file=$1 re=$2 limit=${3:-10} i
-	for ((i = 0; i < limit * 20; i++)); do
-		grep -qE -- "$re" "$file" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "timeout (${limit}s) waiting for /$re/ in $file:" >&2
-	cat "$file" >&2 2>/dev/null
-	return 1
-}
-
-# wait_count FILE REGEX N [SECONDS]: poll until N lines of FILE match.
-wait_count() {
-	local file=$1 re=$2 n=$3 limit=${4:-10} i c=0
-	for ((i = 0; i < limit * 20; i++)); do
-		c=$(grep -cE -- "$re" "$file" 2>/dev/null)
-		[ "${c:-0}" -ge "$n" ] && return 0
-		sleep 0.05
-	done
-	echo "timeout (${limit}s): $c of $n lines /$re/ in $file" >&2
-	return 1
-}
-
 # start_server NAME PROGRAM ARGS...: run bin/PROGRAM in its own session,
 # stdout to $T/NAME.out, stderr to $T/NAME.err; wait for its "listening
 # on" line. Sets PORT and SERVER_PID (also NAME recorded for teardown).

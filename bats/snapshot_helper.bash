@@ -18,17 +18,6 @@ snap_teardown() {
 	ip netns delete "$NS" 2>/dev/null || true
 }
 
-# snap_wait FILE PATTERN: waits (at most 10 s) for a readiness line.
-snap_wait() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "timed out waiting for '$2' in $1: $(cat "$1" 2>/dev/null)" >&2
-	return 1
-}
-
 # snap_peer NAME ARGS...: starts a perl peer inside $NS in the background,
 # its stdout in $BATS_TEST_TMPDIR/NAME.out; waits for its "ready" line.
 snap_peer() {
@@ -36,7 +25,7 @@ snap_peer() {
 	shift
 	ip netns exec "$NS" perl -e "$SNAP_PERL" "$@" \
 		>"$BATS_TEST_TMPDIR/$name.out" 2>&1 3>&- &
-	snap_wait "$BATS_TEST_TMPDIR/$name.out" '^ready' || return 1
+	wait_for "$BATS_TEST_TMPDIR/$name.out" '^ready' || return 1
 }
 
 # snap_field NAME KEY: a value announced by a peer ("KEY value" line).

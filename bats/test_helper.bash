@@ -7,3 +7,29 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BIN=$TOP/bin
 FIXTURES=$TOP/bats/fixtures
 export TOP BIN FIXTURES
+
+# wait_for FILE REGEX [SECONDS]: polls until a line of FILE matches the
+# extended regex (default 10 s): the readiness signal every test waits on
+# instead of sleeping. Returns 1 with FILE's content on stderr on timeout.
+wait_for() {
+	local file=$1 re=$2 limit=${3:-10} i
+	for ((i = 0; i < limit * 50; i++)); do
+		grep -qE -- "$re" "$file" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	echo "timeout (${limit}s) waiting for /$re/ in $file:" >&2
+	cat "$file" >&2 2>/dev/null
+	return 1
+}
+
+# wait_count FILE REGEX N [SECONDS]: polls until N lines of FILE match.
+wait_count() {
+	local file=$1 re=$2 n=$3 limit=${4:-10} i c=0
+	for ((i = 0; i < limit * 50; i++)); do
+		c=$(grep -cE -- "$re" "$file" 2>/dev/null)
+		[ "${c:-0}" -ge "$n" ] && return 0
+		sleep 0.02
+	done
+	echo "timeout (${limit}s): $c of $n lines /$re/ in $file" >&2
+	return 1
+}
