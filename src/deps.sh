@@ -4,8 +4,8 @@
 # fails, so a fresh machine needs nothing but `git clone` and `make test`.
 # Usage: deps.sh GROUP...   (groups: build test bench)
 set -u
-pkgs_build="gcc make libc6-dev pkg-config libpcap-dev libjansson-dev"
-pkgs_test="bats bats-support bats-assert jq telnet iproute2 procps psmisc tcpdump"
+pkgs_build="gcc make libc6-dev libpcap-dev libjansson-dev"
+pkgs_test="bats bats-support bats-assert jq telnet iproute2 procps psmisc tcpdump valgrind"
 pkgs_bench="tshark tcptrace"
 
 want=""
