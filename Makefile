@@ -50,10 +50,14 @@ $(OBJ)/.deps-ok: src/deps.sh
 test: all $(UNIT_BINS)
 	@bash bats/run.sh
 
+# The tests on a sanitizer build; cleaned before and after, so the next
+# plain `make` does not keep sanitized binaries in bin/.
 asan:
 	$(MAKE) clean
-	$(MAKE) CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer' \
-	        LDFLAGS='-fsanitize=address,undefined' test
+	TCPLAB_SANITIZED=1 $(MAKE) \
+	        CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer' \
+	        LDFLAGS='-fsanitize=address,undefined' test; \
+	rc=$$?; $(MAKE) clean; exit $$rc
 
 bench: all
 	@sh src/deps.sh bench
