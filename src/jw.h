@@ -78,6 +78,8 @@ jw_raw(struct jw *w, const char *s, size_t n)
  * '_' only: nothing to escape), so it is written as is.
  */
 #define JW_KEY(w, k)	jw_lit((w), "\"" k "\":")
+/* The next member of an object: `,"k":` in one write. */
+#define JW_NEXT(w, k)	jw_lit((w), ",\"" k "\":")
 
 /* A string that lives as long as the program (a literal or static table). */
 void jw_const(struct jw *w, const char *s);
