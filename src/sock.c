@@ -189,32 +189,33 @@ sock_format(const struct sockaddr *sa, char *buf, size_t len)
 	return buf;
 }
 
-/* getsockname() as text, for "listening on ..." and the client's banner. */
-char *
-sock_local(int fd, char *buf, size_t len)
+/* getsockname() or getpeername() as text; "?" when it fails. */
+static char *
+sock_name(int (*get)(int, struct sockaddr *, socklen_t *), int fd,
+    char *buf, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+	if (get(fd, (struct sockaddr *)&ss, &sl) < 0) {
 		snprintf(buf, len, "?");
 		return buf;
 	}
 	return sock_format((struct sockaddr *)&ss, buf, len);
 }
 
+/* getsockname() as text, for "listening on ..." and the client's banner. */
+char *
+sock_local(int fd, char *buf, size_t len)
+{
+	return sock_name(getsockname, fd, buf, len);
+}
+
 /* getpeername() as text; "?" once the peer is gone. */
 char *
 sock_peer(int fd, char *buf, size_t len)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl) < 0) {
-		snprintf(buf, len, "?");
-		return buf;
-	}
-	return sock_format((struct sockaddr *)&ss, buf, len);
+	return sock_name(getpeername, fd, buf, len);
 }
 
 /*
