@@ -80,10 +80,7 @@ cmdsession_run(struct cmdsession *s)
 		if (i > 0 && got.type != 0) {
 			snprintf(reason, sizeof reason,
 			    "unexpected frame during the pause");
-			fail(s, "protocol", reason);
-			closed_by = "server";
-			rc = -1;
-			goto out;
+			goto protocol;
 		}
 		memset(&f, 0, sizeof f);
 		f.type = CMDPROTO_COMMAND;
@@ -103,10 +100,7 @@ cmdsession_run(struct cmdsession *s)
 			    got.type != CMDPROTO_RESULT ?
 			    "unexpected frame instead of a result" :
 			    "result for the wrong command");
-			fail(s, "protocol", reason);
-			closed_by = "server";
-			rc = -1;
-			goto out;
+			goto protocol;
 		}
 		cmdlog_result(s->logfd, s->client, got.seq, s->cmds[i],
 		    got.status, got.flags & CMDPROTO_F_TRUNCATED,
@@ -127,10 +121,7 @@ cmdsession_run(struct cmdsession *s)
 		    CMDWIRE_OK) {
 			snprintf(reason, sizeof reason,
 			    "unexpected frame after the end");
-			fail(s, "protocol", reason);
-			closed_by = "server";
-			rc = -1;
-			goto out;
+			goto protocol;
 		}
 	}
 	cmdwire_describe(st, &wb, errno, why, sizeof why);
@@ -153,6 +144,11 @@ cmdsession_run(struct cmdsession *s)
 		rc = -1;
 		break;
 	}
+	goto out;
+protocol:	/* the client broke the protocol: the server closes first */
+	fail(s, "protocol", reason);
+	closed_by = "server";
+	rc = -1;
 out:
 	close(s->fd);
 	cmdlog_disconnect(s->logfd, s->client, closed_by, results, sent,
