@@ -115,11 +115,4 @@ params=$(jq -n --arg scenario "$scenario" --arg mode "$mode" --argjson sleep "$S
 	 clients: 2, client: "telnet \($host) \($port)", host: $host, port: $port,
 	 namespace: (if $ns == "" then null else $ns end), started: $started,
 	 capture: (if $cap == 1 then $pcap else null end)}')
-jq -n --argjson params "$params" --slurpfile obs "$SC_TMP/observer.json" \
-	--slurpfile clients "$SC_TMP/clients.json" --slurpfile moments "$SC_TMP/moments.json" \
-	--slurpfile srv "$SC_TMP/server.json" \
-	-f "$(dirname "$0")/report.jq" >"$report.tmp" && mv "$report.tmp" "$report" ||
-	sc_die "could not write $report"
-[ "$SC_CAPTURE" = 1 ] || rm -f "$pcap"
-sc_say "wrote $report$([ "$SC_CAPTURE" = 1 ] && echo " and $pcap")"
-[ "${NO_RENDER:-0}" = 1 ] || bash "$(dirname "$0")/render.sh" "$report"
+sc_write_report "$params" "$report" "$pcap"

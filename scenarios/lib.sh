@@ -418,6 +418,22 @@ sc_kill() {
 	done
 }
 
+# sc_write_report PARAMS REPORT PCAP: joins the parameters (JSON) with what
+# the run collected in $SC_TMP (observer.json, clients.json, moments.json,
+# server.json) through report.jq into REPORT, drops PCAP when nothing was
+# captured, and prints the account unless NO_RENDER=1.
+sc_write_report() {
+	local params=$1 report=$2 pcap=$3
+	jq -n --argjson params "$params" --slurpfile obs "$SC_TMP/observer.json" \
+		--slurpfile clients "$SC_TMP/clients.json" --slurpfile moments "$SC_TMP/moments.json" \
+		--slurpfile srv "$SC_TMP/server.json" \
+		-f "$SC_TOP/scenarios/report.jq" >"$report.tmp" && mv "$report.tmp" "$report" ||
+		sc_die "could not write $report"
+	[ "$SC_CAPTURE" = 1 ] || rm -f "$pcap"
+	sc_say "wrote $report$([ "$SC_CAPTURE" = 1 ] && echo " and $pcap")"
+	[ "${NO_RENDER:-0}" = 1 ] || bash "$SC_TOP/scenarios/render.sh" "$report"
+}
+
 # sc_cleanup: end everything the scenario started (observer by SIGINT so its
 # files are complete, the rest by SIGTERM/SIGKILL, everything left in the
 # namespace), close the fifos, delete the namespace and the temp dir. Runs
