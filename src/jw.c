@@ -81,8 +81,8 @@ jw_raw_grow(struct jw *w, const char *s, size_t n)
 	append(w, s, n);
 }
 
-/* json_dumpb straight into the buffer. */
-void
+/* Any Jansson value (borrowed), json_dumpb straight into the buffer. */
+static void
 jw_value(struct jw *w, json_t *v)
 {
 	size_t n;

@@ -129,8 +129,6 @@ void jw_bool(struct jw *w, int b);
 
 void jw_null(struct jw *w);
 
-/* Any Jansson value (borrowed). */
-void jw_value(struct jw *w, json_t *v);
 
 /* Hands the text to out; empties the buffer. -1 if anything failed. */
 int jw_flush(struct jw *w, FILE *out);

@@ -54,7 +54,8 @@ ladder_free(struct ladder *l)
 	free(l);
 }
 
-void
+/* "SYN,ACK"-style names of the flags, for arrows. */
+static void
 ladder_flag_names(uint8_t fl, char *buf, size_t len)
 {
 	static const struct { uint8_t bit; const char *name; } names[] = {

@@ -26,7 +26,4 @@ int ladder_end(struct ladder *l, uint64_t dropped, const char *truncated);
 
 void ladder_free(struct ladder *l);
 
-/* "SYN,ACK"-style names of the flags, for arrows. */
-void ladder_flag_names(uint8_t flags, char *buf, size_t len);
-
 #endif

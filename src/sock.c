@@ -242,26 +242,3 @@ sock_writen(int fd, const void *buf, size_t n)
 	return (ssize_t)n;
 }
 
-/*
- * Read exactly n bytes unless the peer closes first (UNP's readn).
- * Returns the bytes read (< n only at end of stream), or -1 with errno.
- */
-ssize_t
-sock_readn(int fd, void *buf, size_t n)
-{
-	char *p = buf;
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		r = read(fd, p + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
-}

@@ -30,6 +30,5 @@ char	*sock_format(const struct sockaddr *sa, char *buf, size_t len);
 char	*sock_local(int fd, char *buf, size_t len);
 char	*sock_peer(int fd, char *buf, size_t len);
 ssize_t	sock_writen(int fd, const void *buf, size_t n);
-ssize_t	sock_readn(int fd, void *buf, size_t n);
 
 #endif

@@ -106,13 +106,6 @@ wire_rule_parse(const char *spec, struct wire_rule *r)
 	return WIRE_OK;
 }
 
-const char *
-wire_kind_name(enum wire_kind k)
-{
-	return (unsigned)k < sizeof(kind_names) / sizeof(kind_names[0]) ?
-	    kind_names[k] : "?";
-}
-
 /* Does a segment sent by `side` match kind k? */
 static int
 wire_is(const struct wire_state *st, int side, const struct wire_seg *s,

@@ -61,7 +61,5 @@ int wire_judge(struct wire_state *st, int side, const uint8_t *frame, size_t len
 /* Recompute the IPv4 header and TCP checksums in place (checksum offload
  * leaves partial sums in frames read from a veth with AF_PACKET). */
 void wire_csum_fix(uint8_t *frame, size_t len);
-/* Name of a kind, for logs. */
-const char *wire_kind_name(enum wire_kind k);
 
 #endif
