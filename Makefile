@@ -6,21 +6,22 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDFLAGS ?=
 BIN = bin
 OBJ = build
 SLEEP ?= 10
 
-# Each area of the code describes its programs and unit tests in src/*.mk:
-#   PROGS += name      name_OBJS = a.o b.o      name_LIBS = -lpcap
+# Each product in src/ describes its programs and unit tests in src/*/*.mk
+# (object paths are relative to src/: observe/decode.o is src/observe/decode.c):
+#   PROGS += name      name_OBJS = dir/a.o dir/b.o      name_LIBS = -lpcap
 #   TOOLS += name      (built into bin/ like PROGS, but not installed:
 #                       helpers for tests, fixtures and benchmarks)
 #   UNITS += test_x    test_x_OBJS = tests/test_x.o x.o
 PROGS =
 TOOLS =
 UNITS =
-include $(wildcard src/*.mk)
+include $(wildcard src/*/*.mk)
 
 BINS      = $(addprefix $(BIN)/,$(PROGS) $(TOOLS))
 UNIT_BINS = $(addprefix $(OBJ)/tests/,$(UNITS))

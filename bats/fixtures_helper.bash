@@ -11,7 +11,7 @@ observe() {
 	[ -x "$BIN/tcpobserve" ] || { echo "bin/tcpobserve not built" >&2; return 1; }
 	"$BIN/tcpobserve" -r "$f" "$@" >"$OUT.raw" 2>"$OUT.err" || {
 		echo "tcpobserve -r $f exited $?: $(cat "$OUT.err")" >&2; return 1; }
-	jq -S -f "$FIXTURES/normalise.jq" "$OUT.raw" >"$OUT"
+	jq -S -f "$GOLDEN/normalise.jq" "$OUT.raw" >"$OUT"
 }
 
 states() {

@@ -27,7 +27,7 @@ setup_file() {
 	export CLASS=$BATS_FILE_TMPDIR/class
 	local t0=$SECONDS
 	timeout -k 10 400 bash "$TOP/scenarios/grade-all.sh" -j 4 --out "$CLASS" \
-		"$FIXTURES/students" >"$BATS_FILE_TMPDIR/class.log" 2>&1 3>&-
+		"$STUDENTS" >"$BATS_FILE_TMPDIR/class.log" 2>&1 3>&-
 	echo $? >"$BATS_FILE_TMPDIR/class.rc"
 	echo $((SECONDS - t0)) >"$BATS_FILE_TMPDIR/class.secs"
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# Golden tests of `tcpobserve -r`: every capture in bats/fixtures (made by
-# bats/fixtures/make-fixtures.sh, see /work/notes/fixtures-readme.md) must
+# Golden tests of `tcpobserve -r`: every capture in bats/fixtures/golden (made by
+# bats/fixtures/golden/make-fixtures.sh, see README) must
 # give exactly its expected report NAME.json, must agree with what the
 # kernel itself recorded during the capture (NAME.trace, tracefs
 # sock/inet_sock_set_state), and shows the facts spelled out below.
@@ -17,10 +17,10 @@ SITUATIONS="server-close client-close backlog half-close refused abort fin-data
 # NAME.trace: the same state sequences, and each state change the wire can
 # time within 5 ms of the kernel's own timestamp (check-trace.sh -t).
 golden() {
-	observe "$FIXTURES/$1.pcap"
-	run diff <(jq -S . "$FIXTURES/$1.json") "$OUT"
+	observe "$GOLDEN/$1.pcap"
+	run diff <(jq -S . "$GOLDEN/$1.json") "$OUT"
 	assert_success
-	run bash "$FIXTURES/check-trace.sh" -t 5 "$FIXTURES/$1.trace" "$OUT"
+	run bash "$GOLDEN/check-trace.sh" -t 5 "$GOLDEN/$1.trace" "$OUT"
 	assert_success
 	assert_line --regexp '^agree: [0-9]+ timelines'
 	assert_line --regexp '^times: [1-9][0-9]* state changes compared, 0 off by more than 5 ms'
@@ -43,10 +43,10 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 	local n total=0
 	for n in $SITUATIONS; do
 		for ext in pcap trace ss json; do
-			[ -s "$FIXTURES/$n.$ext" ] || fail "missing $n.$ext"
+			[ -s "$GOLDEN/$n.$ext" ] || fail "missing $n.$ext"
 		done
-		[ "$(stat -c %s "$FIXTURES/$n.pcap")" -lt 100000 ] || fail "$n.pcap too big"
-		total=$((total + $(stat -c %s "$FIXTURES/$n.pcap")))
+		[ "$(stat -c %s "$GOLDEN/$n.pcap")" -lt 100000 ] || fail "$n.pcap too big"
+		total=$((total + $(stat -c %s "$GOLDEN/$n.pcap")))
 	done
 	[ "$total" -lt 2000000 ]
 }
@@ -54,31 +54,31 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 @test "the expected reports themselves agree with the kernel traces" {
 	local n
 	for n in $SITUATIONS; do
-		run bash "$FIXTURES/check-trace.sh" -t 5 "$FIXTURES/$n.trace" "$FIXTURES/$n.json"
+		run bash "$GOLDEN/check-trace.sh" -t 5 "$GOLDEN/$n.trace" "$GOLDEN/$n.json"
 		assert_success
 	done
 }
 
 @test "the trace checker catches a report that disagrees with the kernel" {
 	jq '.connections[0].states.client[-1].state = "CLOSED"' \
-		"$FIXTURES/client-close.json" >"$BATS_TEST_TMPDIR/bad.json"
-	run bash "$FIXTURES/check-trace.sh" "$FIXTURES/client-close.trace" "$BATS_TEST_TMPDIR/bad.json"
+		"$GOLDEN/client-close.json" >"$BATS_TEST_TMPDIR/bad.json"
+	run bash "$GOLDEN/check-trace.sh" "$GOLDEN/client-close.trace" "$BATS_TEST_TMPDIR/bad.json"
 	assert_failure
 	assert_output --partial "DISAGREE"
 	# the right states at a wrong moment: CLOSE_WAIT 10 ms late
 	jq '.connections[0].states.server |= map(if .state == "CLOSE_WAIT" then .t += 0.01 else . end)' \
-		"$FIXTURES/client-close.json" >"$BATS_TEST_TMPDIR/late.json"
-	run bash "$FIXTURES/check-trace.sh" -t 5 "$FIXTURES/client-close.trace" "$BATS_TEST_TMPDIR/late.json"
+		"$GOLDEN/client-close.json" >"$BATS_TEST_TMPDIR/late.json"
+	run bash "$GOLDEN/check-trace.sh" -t 5 "$GOLDEN/client-close.trace" "$BATS_TEST_TMPDIR/late.json"
 	assert_failure
 	assert_line --regexp '^TIME: .* server: CLOSE_WAIT: .*\(\+(9\.9|10\.0)[0-9]* ms\)'
 }
 
 @test "the kernel's view: an active closer goes FIN_WAIT1, FIN_WAIT2, then its socket is handed to TIME_WAIT" {
-	run grep -c 'tcplab-clock realtime=' "$FIXTURES/server-close.trace"
+	run grep -c 'tcplab-clock realtime=' "$GOLDEN/server-close.trace"
 	assert_output 1
-	run bash "$FIXTURES/check-trace.sh" "$FIXTURES/server-close.trace"
+	run bash "$GOLDEN/check-trace.sh" "$GOLDEN/server-close.trace"
 	assert_line --regexp '^127\.0\.0\.1:[0-9]+ 127\.0\.0\.1:7001 1 server: LISTEN SYN_RCVD ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT$'
-	run grep -o 'oldstate=TCP_FIN_WAIT2 newstate=TCP_CLOSE' "$FIXTURES/server-close.trace"
+	run grep -o 'oldstate=TCP_FIN_WAIT2 newstate=TCP_CLOSE' "$GOLDEN/server-close.trace"
 	assert_output 'oldstate=TCP_FIN_WAIT2 newstate=TCP_CLOSE'
 }
 

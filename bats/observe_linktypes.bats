@@ -11,7 +11,7 @@ setup() {
 # same_as_original FIXTURE FILE: FILE's connections and TCP packet count are
 # those of the original capture.
 same_as_original() {
-	observe "$FIXTURES/$1.pcap"
+	observe "$GOLDEN/$1.pcap"
 	jq -S '[.capture.tcp_packets, .connections]' "$OUT" >"$BATS_TEST_TMPDIR/want.json"
 	observe "$2"
 	jq -S '[.capture.tcp_packets, .connections]' "$OUT" >"$BATS_TEST_TMPDIR/got.json"
@@ -24,7 +24,7 @@ same_as_original() {
 relinked() {
 	local fx=$1; shift
 	RELINKED=$BATS_TEST_TMPDIR/$fx.$(echo "$*" | tr -c 'A-Za-z0-9' _).out
-	run "$BIN/pcaprelink" "$@" "$FIXTURES/$fx.pcap" "$RELINKED"
+	run "$BIN/pcaprelink" "$@" "$GOLDEN/$fx.pcap" "$RELINKED"
 	assert_success
 }
 
@@ -41,7 +41,7 @@ relinked() {
 }
 
 @test "pcaprelink refuses an unknown link type with usage status 2" {
-	run "$BIN/pcaprelink" -l TOKEN_RING "$FIXTURES/server-close.pcap" "$BATS_TEST_TMPDIR/x"
+	run "$BIN/pcaprelink" -l TOKEN_RING "$GOLDEN/server-close.pcap" "$BATS_TEST_TMPDIR/x"
 	assert_equal "$status" 2
 }
 
@@ -74,7 +74,7 @@ relinked() {
 	relinked ipv6 -F pcapng -l LINUX_SLL2
 	same_as_original ipv6 "$RELINKED"
 	if command -v editcap >/dev/null; then
-		editcap -F pcapng "$FIXTURES/tuple-reuse.pcap" "$BATS_TEST_TMPDIR/e.pcapng"
+		editcap -F pcapng "$GOLDEN/tuple-reuse.pcap" "$BATS_TEST_TMPDIR/e.pcapng"
 		same_as_original tuple-reuse "$BATS_TEST_TMPDIR/e.pcapng"
 	fi
 }

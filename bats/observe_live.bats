@@ -44,7 +44,7 @@ teardown() {
 	kill -INT $obs
 	wait $obs
 	[ -s "$T/live.json" ]
-	jq -S -f "$FIXTURES/normalise.jq" "$T/live.json" >"$T/live.n.json"
+	jq -S -f "$GOLDEN/normalise.jq" "$T/live.json" >"$T/live.n.json"
 	observe "$T/live.pcap"
 	assert_equal "$(jq '.connections | length' "$T/live.n.json")" 3
 	run diff <(jq -S .connections "$T/live.n.json") <(jq -S .connections "$OUT")

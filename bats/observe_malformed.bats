@@ -8,7 +8,7 @@ setup() {
 	load test_helper
 	load fixtures_helper
 	T=$BATS_TEST_TMPDIR
-	SRC=$FIXTURES/server-close.pcap
+	SRC=$GOLDEN/server-close.pcap
 	# the server's 26-byte data segment alone: 24 + 16 + 92 bytes
 	tcpdump -r "$SRC" -w "$T/data.pcap" 'tcp[tcpflags] & tcp-push != 0' 2>/dev/null
 	[ "$(stat -c %s "$T/data.pcap")" = 132 ]
@@ -127,7 +127,7 @@ bad_header() {
 
 @test "IPv6 payload length beyond the packet, and a bad TCP data offset over IPv6, are malformed" {
 	# the server's data segment (PSH set: TCP flags are byte 40 + 13 of IPv6)
-	tcpdump -r "$FIXTURES/ipv6.pcap" -w "$T/d6.pcap" 'ip6[6] == 6 and ip6[53] & 8 != 0' 2>/dev/null
+	tcpdump -r "$GOLDEN/ipv6.pcap" -w "$T/d6.pcap" 'ip6[6] == 6 and ip6[53] & 8 != 0' 2>/dev/null
 	[ "$(stat -c %s "$T/d6.pcap")" = 152 ]	# 24 + 16 + 14 + 40 + 32 + 26
 	cp "$T/d6.pcap" "$T/bad6.pcap"
 	patch "$T/bad6.pcap" $((40 + 18)) 05; patch "$T/bad6.pcap" $((40 + 19)) dc

@@ -6,7 +6,9 @@ load '/usr/lib/bats/bats-assert/load.bash'
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BIN=$TOP/bin
 FIXTURES=$TOP/bats/fixtures
-export TOP BIN FIXTURES
+GOLDEN=$FIXTURES/golden
+STUDENTS=$FIXTURES/students
+export TOP BIN FIXTURES GOLDEN STUDENTS
 
 # wait_for FILE REGEX [SECONDS]: polls until a line of FILE matches the
 # extended regex (default 10 s): the readiness signal every test waits on

@@ -39,7 +39,7 @@ subs=$1
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "grade-all.sh: -j: not a number: $jobs" >&2; exit 2; }
 OUT=$(realpath -m "${out:-$GR_TOP/report/grade-all}")
 mkdir -p "$OUT" || exit 1
-gr_tools || { echo "grade-all.sh: cannot build the grading tools" >&2; exit 1; }
+gr_tools || { echo "grade-all.sh: bin/probe and bin/sandbox are missing: run make first" >&2; exit 1; }
 ROOT=0
 if [ "$(id -u)" -eq 0 ] && [ "${GR_NO_SANDBOX:-0}" != 1 ]; then
 	ROOT=1

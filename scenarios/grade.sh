@@ -65,7 +65,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-gr_tools || die "cannot build scenarios/grade/probe.c and sandbox.c with cc"
+gr_tools || die "bin/probe and bin/sandbox are missing: run make first"
 tag=tcplab-grade-$$-$RANDOM
 GR_WORK=$(mktemp -d "${TMPDIR:-/tmp}/$tag.XXXXXX") || die "mktemp failed"
 chmod 755 "$GR_WORK"

@@ -29,20 +29,11 @@ GR_LIMITS=${GR_LIMITS:-nproc=512,cpu=20,nofile=256,as=1024,fsize=16}
 GR_PIDS_MAX=${GR_PIDS_MAX:-64}
 GR_CPU_QUOTA=${GR_CPU_QUOTA:-25000}	# µs per 100 ms: a quarter of a core
 
-# gr_tools: build probe and sandbox (scenarios/grade/*.c) into build/grade
-# when missing or older than their source; set GR_PROBE and GR_SANDBOX.
+# gr_tools: the grader's C helpers, built by the Makefile from src/grade/
+# into bin/; set GR_PROBE and GR_SANDBOX (fails when `make` was not run).
 gr_tools() {
-	local dir=$GR_TOP/build/grade t
-	mkdir -p "$dir" 2>/dev/null && [ -w "$dir" ] ||
-		dir=${TMPDIR:-/tmp}/tcplab-grade-tools-$(id -u)
-	mkdir -p "$dir" || return 1
-	for t in probe sandbox; do
-		if [ ! -x "$dir/$t" ] || [ "$GR_TOP/scenarios/grade/$t.c" -nt "$dir/$t" ]; then
-			cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -g -o "$dir/$t.tmp.$$" \
-				"$GR_TOP/scenarios/grade/$t.c" && mv "$dir/$t.tmp.$$" "$dir/$t" || return 1
-		fi
-	done
-	GR_PROBE=$dir/probe GR_SANDBOX=$dir/sandbox
+	GR_PROBE=$GR_TOP/bin/probe GR_SANDBOX=$GR_TOP/bin/sandbox
+	[ -x "$GR_PROBE" ] && [ -x "$GR_SANDBOX" ]
 }
 
 # gr_user: make sure the unprivileged user exists (root only); set GR_UID

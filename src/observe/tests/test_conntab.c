@@ -8,7 +8,7 @@
 
 #include "../conntab.h"
 #include "../track.h"
-#include "unit.h"
+#include "common/unit.h"
 
 #define N 20000
 

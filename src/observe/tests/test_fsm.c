@@ -7,7 +7,7 @@
 
 #include "../fsm.h"
 #include "../zeek.h"
-#include "unit.h"
+#include "common/unit.h"
 
 #define C FSM_CLIENT
 #define S FSM_SERVER

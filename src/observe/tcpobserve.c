@@ -16,7 +16,7 @@
 #include "decode.h"
 #include "ladder.h"
 #include "report.h"
-#include "snapshot.h"
+#include "snapshot/snapshot.h"
 #include "track.h"
 
 static const char usage_text[] =

@@ -32,8 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sock.h"
-#include "tstamp.h"
+#include "common/sock.h"
+#include "common/tstamp.h"
 
 #define USAGE "usage: daytimed [-m iterative|fork] [-s SECONDS] [-p PORT] " \
 	"[-b ADDRESS] [-q BACKLOG]"

@@ -13,7 +13,7 @@
 #include "../jw.h"
 #include "../report.h"
 #include "../track.h"
-#include "unit.h"
+#include "common/unit.h"
 
 static int summary;
 static int nchecked, nequal;

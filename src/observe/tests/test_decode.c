@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "../decode.h"
-#include "unit.h"
+#include "common/unit.h"
 
 static uint8_t tcp[] = {	/* 40-byte header: SYN with options */
 	0xbe, 0xef, 0x00, 0x0d,		/* 48879 -> 13 */

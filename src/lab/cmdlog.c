@@ -20,8 +20,8 @@
 #include <jansson.h>
 
 #include "cmdlog.h"
-#include "sock.h"
-#include "tstamp.h"
+#include "common/sock.h"
+#include "common/tstamp.h"
 
 /* Open (create) the log for appending; -1 with errno. */
 int

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "runcmd.h"
-#include "tstamp.h"
+#include "common/tstamp.h"
 
 /* Child side, between fork and exec: async-signal-safe calls only. */
 static void

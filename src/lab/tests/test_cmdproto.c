@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../cmdproto.h"
-#include "unit.h"
+#include "common/unit.h"
 
 static uint8_t buf[CMDPROTO_MAX_FRAME + 16];
 

@@ -24,8 +24,8 @@
 #include "cmdlog.h"
 #include "cmdproto.h"
 #include "cmdsession.h"
-#include "sock.h"
-#include "tstamp.h"
+#include "common/sock.h"
+#include "common/tstamp.h"
 
 #define USAGE "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] " \
 	"[-l LOGFILE] [-i SECONDS]"

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "../runcmd.h"
-#include "../tstamp.h"
-#include "unit.h"
+#include "common/tstamp.h"
+#include "common/unit.h"
 
 static struct runcmd_result r;
 static pid_t seen_pgid;

@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "../cmdlog.h"
-#include "unit.h"
+#include "common/unit.h"
 
 #define KIDS 8
 #define EACH 50

@@ -19,8 +19,8 @@
 #include "cmdlog.h"
 #include "cmdsession.h"
 #include "cmdwire.h"
-#include "sock.h"
-#include "tstamp.h"
+#include "common/sock.h"
+#include "common/tstamp.h"
 
 static struct cmdwire_buf wb;
 

@@ -19,7 +19,7 @@
 
 #include "../diag.h"
 #include "../procsock.h"
-#include "unit.h"
+#include "common/unit.h"
 
 static unsigned char buf[8192];
 static size_t used;

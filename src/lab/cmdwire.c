@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "cmdwire.h"
-#include "sock.h"
-#include "tstamp.h"
+#include "common/sock.h"
+#include "common/tstamp.h"
 
 /*
  * Read one frame into wb and decode it into *f (f->data points into wb).

@@ -27,8 +27,8 @@
 
 #include "cmdwire.h"
 #include "runcmd.h"
-#include "sock.h"
-#include "tstamp.h"
+#include "common/sock.h"
+#include "common/tstamp.h"
 
 #define USAGE "usage: cmdclient [-t SECONDS] HOST PORT"
 

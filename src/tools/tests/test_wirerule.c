@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../wirerule.h"
-#include "unit.h"
+#include "common/unit.h"
 
 /* An Ethernet + IPv4 + TCP frame: 10.9.0.1:40000 -> 10.9.0.2:7001. */
 static size_t

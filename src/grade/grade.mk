@@ -1,0 +1,6 @@
+# The grader's helpers (scenarios/grade.sh runs them): probe, our clients
+# and process inspector; sandbox, which drops a student's server into its
+# limits. Built into bin/ like the tools, never installed.
+TOOLS += probe sandbox
+probe_OBJS += grade/probe.o
+sandbox_OBJS += grade/sandbox.o
