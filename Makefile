@@ -77,6 +77,12 @@ grade: all
 grade-all: all
 	@bash scenarios/grade-all.sh $(if $(OUT),--out '$(OUT)') '$(SUBMISSIONS)'
 
+# --- pages (HTML reports) ---------------------------------------------------
+
+# --- exercises -----------------------------------------------------------------
+
+# --- grading platforms (Gradescope bundle) ----------------------------------------
+
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin
 	cp $(addprefix $(BIN)/,$(PROGS)) $(DESTDIR)$(PREFIX)/bin/

@@ -5,7 +5,8 @@
 # Usage: deps.sh GROUP...   (groups: build test bench)
 set -u
 pkgs_build="gcc make libc6-dev libpcap-dev libjansson-dev"
-pkgs_test="bats bats-support bats-assert jq telnet iproute2 procps psmisc tcpdump valgrind"
+pkgs_test="bats bats-support bats-assert jq telnet iproute2 procps psmisc tcpdump valgrind \
+	bubblewrap libcap2-bin zip unzip chromium-headless-shell"
 pkgs_bench="tshark tcptrace"
 
 want=""
