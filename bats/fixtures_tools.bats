@@ -58,6 +58,13 @@ ms_to_connect() {
 	assert_line "tcppeer: unknown step: frobnicate"
 	run "$BIN/tcppeer" send
 	assert_equal "$status" 2
+	assert_line "tcppeer: send: missing argument"
+	run "$BIN/tcppeer" say hi connect 127.0.0.1 x
+	assert_equal "$status" 2
+	assert_line -n 0 "hi"
+	assert_line "tcppeer: connect: bad address 127.0.0.1 x"
+	run "$BIN/tcppeer" say hi sleep 1 say there cork
+	assert_line -n 2 "there"
 }
 
 @test "tcppeer: one step one line; half-close, data after it, EOF" {

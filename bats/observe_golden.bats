@@ -42,13 +42,21 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 @test "every fixture has its capture, kernel trace, ss snapshots and expected report, all small" {
 	local n total=0
 	for n in $SITUATIONS; do
-		for ext in pcap trace ss json; do
+		for ext in pcap trace ss json txt; do
 			[ -s "$GOLDEN/$n.$ext" ] || fail "missing $n.$ext"
 		done
 		[ "$(stat -c %s "$GOLDEN/$n.pcap")" -lt 100000 ] || fail "$n.pcap too big"
 		total=$((total + $(stat -c %s "$GOLDEN/$n.pcap")))
 	done
 	[ "$total" -lt 2000000 ]
+}
+
+@test "--text draws exactly the expected ladders of every fixture" {
+	local n
+	for n in $SITUATIONS; do
+		run diff "$GOLDEN/$n.txt" <("$BIN/tcpobserve" --text -r "$GOLDEN/$n.pcap")
+		assert_success
+	done
 }
 
 @test "the expected reports themselves agree with the kernel traces" {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # Malformed input never crashes tcpobserve: truncated files, one packet cut
-# at every offset, impossible IP/TCP header lengths. It either writes a valid
-# report that counts what it skipped (capture.malformed), or exits with ONE
-# clear line on stderr. All inputs are derived here from a golden capture.
+# at every offset, impossible IP/TCP header lengths. Each input says which it
+# must give: a valid report that counts what it skipped (capture.malformed,
+# capture.truncated), or exit 1 with ONE clear line on stderr. All inputs are
+# derived here from a golden capture.
 
 setup() {
 	load test_helper
@@ -37,12 +38,40 @@ clean_exit() {
 
 malformed() { jq '[.capture.malformed[]?] | add // 0' "$OUT"; }
 
-@test "truncated files: empty, inside the file header, inside a record: a report or one error" {
-	local cut size=$(stat -c %s "$SRC")
-	for cut in 0 10 23 24 30 39 40 70 113 $((size - 1)); do
-		head -c $cut "$SRC" >"$T/cut.pcap"
-		clean_exit "$T/cut.pcap"
-	done
+# cut_gives CUT WANT: the first CUT bytes of the capture give exactly WANT:
+# "error" (exit 1, one line), or "report P C T": exit 0 with P packets, C
+# connections, and T = 1 if the report says the file was truncated (with the
+# warning on stderr), 0 if not.
+cut_gives() {
+	head -c "$1" "$SRC" >"$T/cut.pcap"
+	clean_exit "$T/cut.pcap"
+	if [ "$2" = error ]; then
+		assert_failure 1
+		assert_output --regexp "^tcpobserve: .*cut\.pcap: truncated dump file; tried to read (4|24) file header bytes"
+		return
+	fi
+	assert_success
+	assert_equal "$(jq -c '[.capture.packets, (.connections | length),
+	    (if .capture.truncated then 1 else 0 end)]' "$OUT")" "[$3,$4,$5]"
+	if [ "$5" = 1 ]; then
+		assert_output --regexp '^tcpobserve: warning: .*: truncated dump file; .*the report covers the packets before it$'
+	else
+		assert_output ''
+	fi
+}
+
+@test "truncated files: inside the file header an error, from the first record on a report of what came before" {
+	local size=$(stat -c %s "$SRC")
+	cut_gives 0 error
+	cut_gives 10 error
+	cut_gives 23 error
+	cut_gives 24 report 0 0 0		# the header alone: an empty capture
+	cut_gives 30 report 0 0 1		# inside the first record header
+	cut_gives 39 report 0 0 1
+	cut_gives 40 report 0 0 1		# record header whole, no data
+	cut_gives 70 report 0 0 1
+	cut_gives 113 report 0 0 1		# one byte short of the first packet
+	cut_gives $((size - 1)) report 7 1 1	# the last of 8 packets cut
 }
 
 @test "a file that ends right after its header is a valid report with no connections" {
@@ -69,10 +98,10 @@ malformed() { jq '[.capture.malformed[]?] | add // 0' "$OUT"; }
 	clean_exit "$T/cuts.pcap"
 	assert_success
 	assert_equal "$(jq .capture.packets "$OUT")" $((93 + 8))
-	# cuts shorter than Ethernet + IP + TCP (14 + 20 + 20) are malformed;
-	# any cut inside the TCP options (up to 14 + 20 + 32) may be too
-	local m=$(malformed)
-	[ "$m" -ge 54 ] && [ "$m" -le 66 ] || fail "malformed = $m, want 54..66"
+	# every cut shorter than Ethernet + IP + TCP with its options
+	# (14 + 20 + 32 = 66 bytes: lengths 0..65) is malformed, every longer
+	# one decodes (a segment with part of its payload)
+	assert_equal "$(malformed)" 66
 	jq -S '[.connections[] | select(.client.port != 9 and .server.port != 9) | del(.id)]' "$OUT" >"$T/got"
 	observe "$SRC"
 	jq -S '[.connections[] | del(.id)]' "$OUT" >"$T/want"

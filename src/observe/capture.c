@@ -158,11 +158,14 @@ raw_next(struct capture *c, struct pcap_pkthdr **h, const u_char **data)
 		goto handover;
 	memcpy(w, r->buf + r->off, RECHDR);
 	if (w[2] > r->snap || w[2] > w[3])
-		goto handover;
+		goto handover;	/* libpcap cuts or rejects it */
 	if (r->len - r->off < RECHDR + w[2] && !raw_fill(r, RECHDR + w[2]))
 		goto handover;
-	r->h.ts.tv_sec = (int32_t)w[0];
-	r->h.ts.tv_usec = r->nsec ? (int32_t)w[1] / 1000 : (int32_t)w[1];
+	if (r->nsec && w[1] > INT32_MAX)
+		goto handover;	/* a damaged ns field: libpcap's rounding */
+	/* unsigned 32-bit fields: capture_time_us() reads them until 2106 */
+	r->h.ts.tv_sec = (time_t)w[0];
+	r->h.ts.tv_usec = (suseconds_t)(r->nsec ? w[1] / 1000 : w[1]);
 	r->h.caplen = w[2];
 	r->h.len = w[3];
 	*h = &r->h;
@@ -288,28 +291,42 @@ capture_datalink(const struct capture *c)
 	return c->dlt;
 }
 
-json_t *
-capture_source(const struct capture *c)
+void
+capture_describe(const struct capture *c, struct capture_info *ci)
 {
-	const char *name = pcap_datalink_val_to_name(c->dlt);
-	json_t *s;
-
-	s = json_pack("{s:s, s:s?, s:I, s:s?}",
-	    "kind", c->live ? "live" : "file",
-	    "linktype", name, "snaplen", (json_int_t)pcap_snapshot(c->p),
-	    "filter", c->o->filter);
-	if (s == NULL)
-		return NULL;
+	memset(ci, 0, sizeof *ci);
+	ci->live = c->live;
+	ci->linktype = pcap_datalink_val_to_name(c->dlt);
+	ci->snaplen = pcap_snapshot(c->p);
+	ci->filter = c->o->filter;
+	ci->written_to = c->o->write;
 	if (c->live) {
-		json_object_set_new(s, "interface", json_string(c->o->iface));
+		ci->iface = c->o->iface;
 	} else {
-		json_object_set_new(s, "path", json_string(c->o->file));
-		json_object_set_new(s, "format", json_string(
-		    pcap_major_version(c->p) == 1 ? "pcapng" : "pcap"));
+		ci->path = c->o->file;
+		ci->format = pcap_major_version(c->p) == 1 ? "pcapng" : "pcap";
 	}
-	if (c->o->write != NULL)
-		json_object_set_new(s, "written_to", json_string(c->o->write));
-	return s;
+}
+
+/*
+ * A 32-bit field of a classic pcap record as libpcap gave it: libpcap up to
+ * 1.10.4 sign-extends it (pcap_timeval is bpf_int32), later ones do not;
+ * raw_next() does not. Either way it is the unsigned value here.
+ */
+static int64_t
+unsigned32(int64_t v)
+{
+	if (v < 0 && v >= INT32_MIN)
+		return v + ((int64_t)1 << 32);
+	if (v < 0 || v > (int64_t)UINT32_MAX)
+		return UINT32_MAX;	/* a pcapng time beyond 2106 */
+	return v;
+}
+
+int64_t
+capture_time_us(const struct pcap_pkthdr *h)
+{
+	return unsigned32(h->ts.tv_sec) * 1000000 + unsigned32(h->ts.tv_usec);
 }
 
 int
@@ -329,7 +346,7 @@ capture_run(struct capture *c, capture_fn *fn, void *ctx,
 			if (rc == -1) {
 				snprintf(err, CAPTURE_ERRLEN, "%s: %s",
 				    c->o->file, strerror(errno));
-				ret = 1;
+				ret = -1;
 				break;
 			}
 			if (c->have_prog &&
@@ -345,8 +362,9 @@ capture_run(struct capture *c, capture_fn *fn, void *ctx,
 		if (rc == PCAP_ERROR_BREAK)
 			break;
 		if (rc < 0) {
+			/* a file that ends mid-record is a warning, a failed read not */
 			snprintf(err, CAPTURE_ERRLEN, "%s", pcap_geterr(c->p));
-			ret = c->live ? -1 : 1;
+			ret = c->live || ferror(c->fp) ? -1 : 1;
 			break;
 		}
 		if (c->dump != NULL)

@@ -4,7 +4,6 @@
 
 #include <stdint.h>
 
-#include <jansson.h>
 #include <pcap/pcap.h>
 
 #define CAPTURE_SNAPLEN		262144
@@ -40,13 +39,41 @@ struct capture *capture_open(const struct capture_opts *o,
 /* pcap_datalink() of the capture. */
 int capture_datalink(const struct capture *c);
 
-/* What the report says under "source" (new reference). */
-json_t *capture_source(const struct capture *c);
+/*
+ * Where the packets come from, as the report's "source" says it. The
+ * strings belong to the capture and its options (NULL: not given); any
+ * bytes, not necessarily UTF-8 (a file name is what the user typed).
+ */
+struct capture_info {
+	int live;
+	const char *iface;	/* live: the interface */
+	const char *path;	/* file: its name ("-": stdin) */
+	const char *format;	/* file: "pcap" or "pcapng" */
+	const char *linktype;	/* pcap_datalink_val_to_name(), or NULL */
+	const char *filter;	/* the BPF expression */
+	const char *written_to;	/* -w FILE */
+	int snaplen;
+};
+
+/* Fills *ci for the capture (borrowed strings, valid until capture_close). */
+void capture_describe(const struct capture *c, struct capture_info *ci);
+
+/* Latest time the report can show: 2^32 s after 1970 (February 2106). */
+#define CAPTURE_MAX_SEC	UINT32_MAX
+
+/*
+ * A packet's time in µs since 1970, the same whichever reader (and libpcap
+ * version) read it: seconds and microseconds are the unsigned 32-bit
+ * fields of a classic pcap record, so times are valid until 2106; a pcapng
+ * time beyond that is read as CAPTURE_MAX_SEC. Never an overflow.
+ */
+int64_t capture_time_us(const struct pcap_pkthdr *h);
 
 /*
  * Reads packets until the end of the file, -c, SIGINT/SIGTERM or fn asks.
  * Returns 0; 1 when the file ended mid-record (warning in err: the packets
- * before it were delivered); -1 on error (err).
+ * before it were delivered); -1 on error (err): the file could not be read
+ * or positioned, a live capture failed, or -w could not be written.
  */
 int capture_run(struct capture *c, capture_fn *fn, void *ctx,
     char err[CAPTURE_ERRLEN]);

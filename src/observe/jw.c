@@ -1,37 +1,25 @@
 /*
- * jw.c — see jw.h. Every string comes out of json_dumpb: constants are
- * dumped once per run, other strings are looked up in a small
- * direct-mapped memo of recent dumps. Numbers are printed here.
+ * jw.c — see jw.h. Numbers and plain-ASCII strings are written here;
+ * every other string is escaped by Jansson's json_dumpb.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "jw.h"
 
 void
 jw_init(struct jw *w, size_t flags)
 {
-	json_t *v[3] = { json_false(), json_true(), json_null() };
-	int i;
-
 	memset(w, 0, sizeof *w);
 	w->flags = flags | JSON_ENCODE_ANY;
-	for (i = 0; i < 3; i++) {
-		w->litn[i] = json_dumpb(v[i], w->lits[i], sizeof w->lits[i],
-		    w->flags);
-		if (w->litn[i] == 0 || w->litn[i] > sizeof w->lits[i])
-			w->failed = 1;
-	}
 }
 
 void
 jw_free(struct jw *w)
 {
-	int i;
-
-	for (i = 0; i < JW_CONSTS; i++)
-		free(w->consts[i].dump);
 	free(w->buf);
 	memset(w, 0, sizeof *w);
 }
@@ -54,20 +42,14 @@ grow(struct jw *w, size_t n)
 	return 0;
 }
 
-int
-jw_grow(struct jw *w, size_t n)
-{
-	return grow(w, n);
-}
-
 static inline int
 reserve(struct jw *w, size_t n)
 {
 	return w->len + n <= w->cap ? 0 : grow(w, n);
 }
 
-static inline void
-append(struct jw *w, const char *s, size_t n)
+void
+jw_raw_grow(struct jw *w, const char *s, size_t n)
 {
 	if (reserve(w, n) == 0) {
 		memcpy(w->buf + w->len, s, n);
@@ -75,59 +57,127 @@ append(struct jw *w, const char *s, size_t n)
 	}
 }
 
-void
-jw_raw_grow(struct jw *w, const char *s, size_t n)
+/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
 {
-	append(w, s, n);
+	size_t len, i;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;	/* overlong, beyond Unicode, a surrogate */
+	return len;
 }
 
-/* Any Jansson value (borrowed), json_dumpb straight into the buffer. */
-static void
-jw_value(struct jw *w, json_t *v)
+char *
+jw_utf8(const char *s, size_t n, size_t *outn)
 {
-	size_t n;
+	const unsigned char *p = (const unsigned char *)s;
+	char *u = malloc(2 * n + 1), *q = u;
+	size_t i = 0, k;
+
+	if (u == NULL)
+		return NULL;
+	while (i < n) {
+		if ((k = utf8_seq(p + i, n - i)) > 0) {
+			memcpy(q, p + i, k);
+			q += k;
+			i += k;
+		} else {	/* the byte as Latin-1: U+0080..U+00FF */
+			*q++ = (char)(0xc0 | p[i] >> 6);
+			*q++ = (char)(0x80 | (p[i] & 0x3f));
+			i++;
+		}
+	}
+	*q = '\0';
+	*outn = (size_t)(q - u);
+	return u;
+}
+
+/* Any string escaped by Jansson (made UTF-8 first by jw_utf8). */
+static void
+str_escaped(struct jw *w, const char *s, size_t n)
+{
+	char *u = jw_utf8(s, n, &n);
+	json_t *v = u ? json_stringn(u, n) : NULL;
+	size_t room, k;
 
 	if (v == NULL) {
 		w->failed = 1;
-		return;
+		goto out;
 	}
-	if (reserve(w, 64) == -1)
-		return;
-	n = json_dumpb(v, w->buf + w->len, w->cap - w->len, w->flags);
-	if (n > w->cap - w->len) {
-		if (reserve(w, n) == -1)
-			return;
-		n = json_dumpb(v, w->buf + w->len, w->cap - w->len, w->flags);
+	room = 2 * n + 16;
+	for (;;) {
+		if (reserve(w, room) == -1)
+			goto out;
+		k = json_dumpb(v, w->buf + w->len, w->cap - w->len, w->flags);
+		if (k == 0) {
+			w->failed = 1;
+			goto out;
+		}
+		if (k <= w->cap - w->len)
+			break;
+		room = k;
 	}
-	if (n == 0)
-		w->failed = 1;
-	w->len += n;
+	w->len += k;
+out:
+	json_decref(v);
+	free(u);
 }
 
-/* Dumps v (owned) and keeps the text in memo slot m under key. */
-static void
-memo_dump(struct jw *w, struct jw_memo *m, int64_t key, json_t *v, int own)
+/* Printable ASCII but '"' and '\': the same text inside JSON's quotes. */
+static inline int
+plain(unsigned char c)
 {
-	size_t start = w->len;
-
-	jw_value(w, v);
-	if (own)
-		json_decref(v);
-	if (!w->failed && w->len - start < sizeof m->s) {
-		m->key = key;
-		m->n = (uint8_t)(w->len - start);
-		m->used = 1;
-		memcpy(m->s, w->buf + start, m->n);
-	}
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-static uint64_t
-mix(uint64_t x)
+void
+jw_str(struct jw *w, const char *s)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return x;
+	size_t n = 0;
+	char *p;
+
+	while (plain((unsigned char)s[n]))
+		n++;
+	if (s[n] != '\0') {
+		str_escaped(w, s, n + strlen(s + n));
+		return;
+	}
+	if (reserve(w, n + 2) == -1)
+		return;
+	p = w->buf + w->len;
+	*p = '"';
+	memcpy(p + 1, s, n);
+	p[n + 1] = '"';
+	w->len += n + 2;
+}
+
+void
+jw_str_or_null(struct jw *w, const char *s)
+{
+	if (s != NULL)
+		jw_str(w, s);
+	else
+		jw_null(w);
 }
 
 /* Decimal digits of v (< 10^20) ending at end; returns the first. */
@@ -172,7 +222,6 @@ ndigits(uint64_t v)
 	return v >= 10 ? n + 1 : n;
 }
 
-/* Numbers are written straight into the buffer: no copy, no memcpy call. */
 void
 jw_int(struct jw *w, int64_t v)
 {
@@ -189,12 +238,16 @@ jw_int(struct jw *w, int64_t v)
 	w->len = (size_t)(p - w->buf);
 }
 
-char *
-jw_put_secs(char *p, int64_t us)
+void
+jw_secs(struct jw *w, int64_t us)
 {
 	uint64_t u = us < 0 ? -(uint64_t)us : (uint64_t)us;
 	uint32_t frac = (uint32_t)(u % 1000000);
+	char *p;
 
+	if (reserve(w, 32) == -1)
+		return;
+	p = w->buf + w->len;
 	if (us < 0)
 		*p++ = '-';
 	p += ndigits(u / 1000000);
@@ -203,111 +256,22 @@ jw_put_secs(char *p, int64_t us)
 	memcpy(p + 1, pairs + (frac / 10000) * 2, 2);
 	memcpy(p + 3, pairs + (frac / 100 % 100) * 2, 2);
 	memcpy(p + 5, pairs + (frac % 100) * 2, 2);
-	return p + 7;
+	w->len = (size_t)(p + 7 - w->buf);
 }
 
-void
-jw_secs(struct jw *w, int64_t us)
-{
-	if (reserve(w, 32) == -1)
-		return;
-	w->len = (size_t)(jw_put_secs(w->buf + w->len, us) - w->buf);
-}
-
-void
-jw_str(struct jw *w, const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	struct jw_memo *m;
-	const char *p;
-
-	for (p = s; *p; p++)
-		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-	m = &w->strs[h % JW_MEMO];
-	/* a hit must also be the same text: compare inside the quotes */
-	if (m->used && m->key == (int64_t)h && m->n == strlen(s) + 2 &&
-	    memcmp(m->s + 1, s, m->n - 2) == 0) {
-		if (reserve(w, sizeof m->s) == 0) {	/* one fixed-size copy */
-			memcpy(w->buf + w->len, m->s, sizeof m->s);
-			w->len += m->n;
-		}
-		return;
-	}
-	memo_dump(w, m, (int64_t)h, json_string(s), 1);
-}
-
-/* s's entry in the constants table, dumped on first use; NULL if full. */
-static struct jw_const *
-const_slot(struct jw *w, const char *s)
-{
-	size_t i = (mix((uintptr_t)s) % JW_CONSTS), k;
-
-	for (k = 0; k < JW_CONSTS; k++, i = (i + 1) % JW_CONSTS) {
-		struct jw_const *c = &w->consts[i];
-
-		if (c->p == s)
-			return c;
-		if (c->p == NULL) {
-			json_t *v = json_string(s);
-			char *d = v ? json_dumps(v, w->flags) : NULL;
-
-			json_decref(v);
-			if (d == NULL || (c->dump = calloc(1,
-			    strlen(d) + JW_PAD)) == NULL) {
-				free(d);
-				w->failed = 1;
-				return NULL;
-			}
-			c->n = strlen(d);
-			memcpy(c->dump, d, c->n);
-			free(d);
-			c->p = s;
-			return c;
-		}
-	}
-	return NULL;
-}
-
-void
-jw_const(struct jw *w, const char *s)
-{
-	struct jw_const *c = const_slot(w, s);
-
-	if (c == NULL) {
-		if (!w->failed)
-			jw_str(w, s);	/* table full: still correct, slower */
-		return;
-	}
-	if (c->n <= JW_PAD && reserve(w, JW_PAD) == 0) {
-		memcpy(w->buf + w->len, c->dump, JW_PAD);
-		w->len += c->n;
-	} else {
-		append(w, c->dump, c->n);
-	}
-}
-
-const char *
-jw_const_text(struct jw *w, const char *s, size_t *n)
-{
-	struct jw_const *c = const_slot(w, s);
-
-	if (c == NULL)
-		return NULL;
-	*n = c->n;
-	return c->dump;
-}
-
-/* true, false and null: Jansson's text, dumped once by jw_init. */
 void
 jw_bool(struct jw *w, int b)
 {
-	append(w, w->lits[b != 0], w->litn[b != 0]);
+	if (b)
+		jw_lit(w, "true");
+	else
+		jw_lit(w, "false");
 }
 
 void
 jw_null(struct jw *w)
 {
-	append(w, w->lits[2], w->litn[2]);
+	jw_lit(w, "null");
 }
 
 int

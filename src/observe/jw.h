@@ -1,13 +1,22 @@
 /*
- * jw.h — a streaming JSON text builder for the per-connection records.
+ * jw.h — the one JSON writer of tcpobserve's report: header, connections,
+ * trailer.
  *
  * Streaming a 100 000-connection report as json_t trees spent nearly all
- * its time in malloc and in Jansson dumping the same keys, state names and
- * numbers again and again (4.5 s against a 0.5 s target). jw writes the
- * structure (braces, commas) and numbers itself, and every string through
- * Jansson's json_dumpb: each constant (keys, state names) once per run, the
- * others via a memo of recent dumps. The text goes into a growing buffer
- * written with one fwrite per connection.
+ * its time in malloc and in Jansson dumping the same keys again and again
+ * (4.5 s against a 0.5 s target). jw writes the structure (braces, commas),
+ * our own keys and the numbers itself, into a growing buffer that is
+ * written with one fwrite per 64 KiB. Strings: one that is plain printable
+ * ASCII without '"' or '\' (every state name, address, flag string) is the
+ * same text in JSON, and is copied between quotes; any other string is
+ * escaped by Jansson. No cache: the text written depends on the bytes
+ * given, nothing else.
+ *
+ * Strings that are not UTF-8 (a file name, an interface name, a filter are
+ * bytes, whatever the user typed): each byte that is not part of a valid
+ * UTF-8 sequence is read as Latin-1, i.e. byte 0xE9 becomes U+00E9 ("é"),
+ * so the report stays valid JSON and keeps every byte's value. (A name
+ * that is valid UTF-8 is kept as it is.)
  */
 #ifndef TCPLAB_JW_H
 #define TCPLAB_JW_H
@@ -17,34 +26,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#define JW_MEMO 64
-#define JW_CONSTS 256
-
-struct jw_memo {
-	int64_t key;		/* number, or string hash */
-	uint8_t n, used;
-	char s[46];
-};
-
-struct jw_const {
-	const char *p;		/* the literal's address */
-	char *dump;		/* at least JW_PAD bytes: copied in one go */
-	size_t n;
-};
-
-#define JW_PAD 32
-
 struct jw {
 	char *buf;
 	size_t len, cap;
 	int failed;
-	size_t flags;
-	char lits[3][8];	/* false, true, null as json_dumpb wrote them */
-	size_t litn[3];
-	struct jw_memo strs[JW_MEMO];
-	struct jw_const consts[JW_CONSTS];
+	size_t flags;		/* json_dumpb's, for the escaped strings */
 };
 
 /* Starts a builder; flags are json_dumpb's (JSON_ENCODE_ANY is added). */
@@ -81,43 +67,11 @@ jw_raw(struct jw *w, const char *s, size_t n)
 /* The next member of an object: `,"k":` in one write. */
 #define JW_NEXT(w, k)	jw_lit((w), ",\"" k "\":")
 
-/* A string that lives as long as the program (a literal or static table). */
-void jw_const(struct jw *w, const char *s);
-
-/*
- * jw_const's text for s (Jansson's dump, readable for JW_PAD bytes at
- * least), its length in *n; NULL if it cannot be had. For writers that fill
- * several values in one go (jw_room).
- */
-const char *jw_const_text(struct jw *w, const char *s, size_t *n);
-
-/* jw_room's slow path: grows the buffer; -1 on failure. */
-int jw_grow(struct jw *w, size_t n);
-
-/*
- * Room for n more bytes at the end of the text: where to write, or NULL
- * (failed). jw_advance(w, end) then keeps what was written. Hot writers use
- * this to fill a whole record piece with one length update.
- */
-static inline char *
-jw_room(struct jw *w, size_t n)
-{
-	if (w->len + n > w->cap && jw_grow(w, n) == -1)
-		return NULL;
-	return w->buf + w->len;
-}
-
-static inline void
-jw_advance(struct jw *w, char *end)
-{
-	w->len = (size_t)(end - w->buf);
-}
-
-/* jw_secs's text written at p (at most 28 bytes); returns its end. */
-char *jw_put_secs(char *p, int64_t us);
-
-/* Any string. */
+/* Any string (any bytes: see the top comment for the non-UTF-8 rule). */
 void jw_str(struct jw *w, const char *s);
+
+/* A string, or null when s is NULL. */
+void jw_str_or_null(struct jw *w, const char *s);
 
 /* An integer, printed here. */
 void jw_int(struct jw *w, int64_t v);
@@ -129,6 +83,11 @@ void jw_bool(struct jw *w, int b);
 
 void jw_null(struct jw *w);
 
+/*
+ * s made valid UTF-8 by the rule above: a new string (free it), or NULL
+ * with errno set. For tests and for writers other than JSON.
+ */
+char *jw_utf8(const char *s, size_t n, size_t *outn);
 
 /* Hands the text to out; empties the buffer. -1 if anything failed. */
 int jw_flush(struct jw *w, FILE *out);

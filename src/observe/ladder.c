@@ -174,25 +174,30 @@ header(FILE *out, const struct conn *c, int64_t t0)
 		"the lower port is the server's",
 		"same ports: the first packet's destination is the server",
 	};
+	const struct fsm *f = track_conn_fsm(c);
+	const struct zeek *z = track_conn_zeek(c);
+	struct track_endpoint ep;
 	char a[2][64];
-	int ci = c->client_is_0 ? 0 : 1, e, r, n = 0;
-	int closer = fsm_closer(&c->fsm);
+	int r, n = 0, roles = track_conn_roles(c);
+	int closer = fsm_closer(f);
 
-	for (e = 0; e < 2; e++)
-		report_endpoint_str(&c->key, e, a[e], sizeof a[e]);
+	for (r = 0; r < 2; r++) {
+		track_conn_endpoint(c, r, &ep);
+		report_endpoint_str(&ep, a[r], sizeof a[r]);
+	}
 	fprintf(out, "connection %llu: client %s -> server %s   [%s %s]\n",
-	    (unsigned long long)c->id, a[ci], a[!ci],
-	    zeek_conn_state(&c->zeek, track_bytes(c, 0), track_bytes(c, 1)),
-	    c->zeek.hist);
-	if (c->fsm.partial)
+	    (unsigned long long)track_conn_id(c), a[FSM_CLIENT], a[FSM_SERVER],
+	    zeek_conn_state(z, track_bytes(c, 0), track_bytes(c, 1)),
+	    z->hist);
+	if (f->partial)
 		fprintf(out, "  partial:      start not captured; roles guessed: %s\n",
-		    how[c->roles <= TRACK_ROLES_FIRST_DST ? c->roles : 0]);
+		    how[roles >= 0 && roles <= TRACK_ROLES_FIRST_DST ? roles : 0]);
 	fprintf(out, "  active close: %s%s\n",
 	    closer >= 0 ? who_names[closer] : "nobody",
-	    c->fsm.rst_from >= 0 ? (c->fsm.rst_from == FSM_CLIENT ?
+	    f->rst_from >= 0 ? (f->rst_from == FSM_CLIENT ?
 	    " (the client sent a RST)" : " (the server sent a RST)") : "");
 	for (r = 0; r < 2; r++) {
-		const struct fsm_side *x = &c->fsm.side[r];
+		const struct fsm_side *x = &f->side[r];
 
 		if (x->k.tw_since < 0)
 			continue;
@@ -216,9 +221,11 @@ ladder_conn(void *ctx, const struct conn *c)
 {
 	struct ladder *l = ctx;
 	FILE *out = l->out;
+	const struct fsm *f = track_conn_fsm(c);
 	int64_t t0 = l->st->t0;
 	int ci = 0, si = 0;
-	uint32_t i;
+	uint32_t i, npk;
+	const struct pkt *pk = track_conn_packets(c, &npk);
 
 	if (l->nconn++ > 0)
 		fputc('\n', out);
@@ -226,15 +233,15 @@ ladder_conn(void *ctx, const struct conn *c)
 	fprintf(out, "\n  %12s  %-*s  %-*s  %s\n", "time (s)", STATEW, "client",
 	    ARROW, "", "server");
 	/* the initial states, then what each packet did */
-	row(out, c->first_t, t0, fsm_state_name(c->fsm.side[FSM_CLIENT].st[0]),
-	    NULL, fsm_state_name(c->fsm.side[FSM_SERVER].st[0]), NULL);
+	row(out, track_conn_first(c), t0, fsm_state_name(f->side[FSM_CLIENT].st[0]),
+	    NULL, fsm_state_name(f->side[FSM_SERVER].st[0]), NULL);
 	ci = si = 1;
 	if (!l->summary) {
 		uint32_t hi[2] = { 0, 0 };	/* highest sequence end sent */
 		int seen[2] = { 0, 0 };
 
-		for (i = 0; i < c->npk; i++) {
-			const struct pkt *p = &c->pkts[i];
+		for (i = 0; i < npk; i++) {
+			const struct pkt *p = &pk[i];
 			uint32_t end = p->seq + p->len +
 			    !!(p->flags & (SEG_SYN | SEG_FIN));
 			const char *note = "";
@@ -245,14 +252,14 @@ ladder_conn(void *ctx, const struct conn *c)
 			if (!seen[p->from] || fsm_seq_lt(hi[p->from], end))
 				hi[p->from] = end;
 			seen[p->from] = 1;
-			states_until(out, &c->fsm, &ci, &si, p->t, t0, p, note);
+			states_until(out, f, &ci, &si, p->t, t0, p, note);
 		}
 	}
-	if (!l->summary && (ci < c->fsm.side[FSM_CLIENT].k.nsteps ||
-	    si < c->fsm.side[FSM_SERVER].k.nsteps))
+	if (!l->summary && (ci < f->side[FSM_CLIENT].k.nsteps ||
+	    si < f->side[FSM_SERVER].k.nsteps))
 		fprintf(out, "  %12s  (no packet: TIME_WAIT is over, or a new "
 		    "connection took the 4-tuple)\n", "");
-	states_until(out, &c->fsm, &ci, &si, INT64_MAX, t0, NULL, NULL);
+	states_until(out, f, &ci, &si, INT64_MAX, t0, NULL, NULL);
 }
 
 int

@@ -15,3 +15,7 @@ test_report_OBJS += observe/tests/test_report.o observe/report.o observe/jw.o \
                     observe/track.o observe/conntab.o observe/fsm.o \
                     observe/zeek.o observe/decode.o
 test_report_LIBS += -ljansson
+
+UNITS += test_capture
+test_capture_OBJS += observe/tests/test_capture.o observe/capture.o
+test_capture_LIBS += -lpcap

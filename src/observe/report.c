@@ -1,12 +1,10 @@
 /*
- * report.c — the JSON report through Jansson.
+ * report.c — the JSON report, every byte of it through jw.c's writer.
  *
- * The report is streamed so memory does not grow with the file: we print
- * the object and array punctuation ourselves, and every key and value is
- * dumped by Jansson (json_dumpb, through jw.c's memo for the connections),
- * so escaping and number formatting are never ours to get wrong.
- * Connections appear in the order they finish; "id" numbers them in the
- * order of their first packet.
+ * The report is streamed so memory does not grow with the file: the header
+ * goes out with the first connection, each connection as it finishes, the
+ * capture counters at the end. Connections appear in the order they finish;
+ * "id" numbers them in the order of their first packet.
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -15,19 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>	/* JSON_COMPACT: jw escapes through Jansson */
+
 #include "report.h"
 
-#define DUMP_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(12))
 #define REPORT_FLUSH (64 * 1024)
 
 struct report {
 	FILE *out;
 	struct jw w;
-	char *buf;		/* json_dumpb target: one fwrite per value */
-	size_t bufcap;
-	json_t *source;
+	struct capture_info src;
 	const struct track_stats *st;
-	int summary, begun, nconn, failed;
+	int summary, begun, nconn;
 };
 
 static const char *const who_names[] = { "client", "server", "both" };
@@ -41,16 +38,15 @@ report_new(FILE *out, int summary)
 		return NULL;
 	r->out = out;
 	r->summary = summary;
-	jw_init(&r->w, DUMP_FLAGS);
+	jw_init(&r->w, JSON_COMPACT);
 	return r;
 }
 
 void
-report_set_source(struct report *r, json_t *source,
+report_set_source(struct report *r, const struct capture_info *src,
     const struct track_stats *st)
 {
-	json_decref(r->source);
-	r->source = source;
+	r->src = *src;
 	r->st = st;
 }
 
@@ -59,16 +55,8 @@ report_free(struct report *r)
 {
 	if (r == NULL)
 		return;
-	json_decref(r->source);
 	jw_free(&r->w);
-	free(r->buf);
 	free(r);
-}
-
-static json_t *
-report_time(int64_t t, int64_t t0)
-{
-	return json_real((double)(t - t0) / 1e6);
 }
 
 void
@@ -83,53 +71,62 @@ report_flags(uint8_t fl, char buf[10])
 	buf[n] = '\0';
 }
 
-/* inet_ntop, remembering the last few answers (most captures have few hosts). */
-static const char *
-addr_str(const struct ct_key *k, int e)
+/*
+ * inet_ntop's text. IPv4 is formatted here: inet_ntop's sprintf was a tenth
+ * of the whole run on a 100 000-connection file.
+ */
+static void
+addr_str(const struct track_endpoint *ep, char a[INET6_ADDRSTRLEN])
 {
-	static struct { uint8_t family, used; uint8_t addr[16];
-	    char s[INET6_ADDRSTRLEN]; } memo[8];
-	unsigned i = (k->addr[e][3] ^ k->addr[e][15] ^ k->family) % 8;
+	char *p = a;
+	int i, v;
 
-	if (!memo[i].used || memo[i].family != k->family ||
-	    memcmp(memo[i].addr, k->addr[e], 16) != 0) {
-		inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, k->addr[e],
-		    memo[i].s, sizeof memo[i].s);
-		memo[i].family = k->family;
-		memcpy(memo[i].addr, k->addr[e], 16);
-		memo[i].used = 1;
+	if (ep->family == 6) {
+		inet_ntop(AF_INET6, ep->addr, a, INET6_ADDRSTRLEN);
+		return;
 	}
-	return memo[i].s;
+	for (i = 0; i < 4; i++) {
+		v = ep->addr[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
 }
 
 static void
-endpoint(struct jw *w, const struct ct_key *k, int e)
+endpoint(struct jw *w, const struct conn *c, int role)
 {
-	const char *buf = addr_str(k, e);
+	struct track_endpoint ep;
+	char a[INET6_ADDRSTRLEN];
 
+	track_conn_endpoint(c, role, &ep);
+	addr_str(&ep, a);
 	jw_lit(w, "{");
 	JW_KEY(w, "addr");
-	jw_str(w, buf);
+	jw_str(w, a);
 	JW_NEXT(w, "port");
-	jw_int(w, k->port[e]);
+	jw_int(w, ep.port);
 	jw_lit(w, "}");
 }
 
 void
-report_endpoint_str(const struct ct_key *k, int e, char *buf, size_t len)
+report_endpoint_str(const struct track_endpoint *ep, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, k->addr[e], a, sizeof a);
-	snprintf(buf, len, k->family == 6 ? "[%s]:%u" : "%s:%u", a,
-	    (unsigned)k->port[e]);
+	addr_str(ep, a);
+	snprintf(buf, len, ep->family == 6 ? "[%s]:%u" : "%s:%u", a,
+	    (unsigned)ep->port);
 }
 
 static void
 who(struct jw *w, int x)
 {
 	if (x >= 0 && x <= 2)
-		jw_const(w, who_names[x]);
+		jw_str(w, who_names[x]);
 	else
 		jw_null(w);
 }
@@ -137,34 +134,16 @@ who(struct jw *w, int x)
 static void
 timeline(struct jw *w, const struct fsm_side *x, int64_t t0)
 {
-	const char *d;
-	size_t n;
-	char *p;
 	int i;
 
 	jw_lit(w, "[");
 	for (i = 0; i < x->k.nsteps; i++) {
-		/* the usual entry in one go (76 bytes at most) */
-		d = jw_const_text(w, fsm_state_name(x->st[i]), &n);
-		if (d != NULL && n <= JW_PAD && (p = jw_room(w, 80)) != NULL) {
-			if (i)
-				*p++ = ',';
-			memcpy(p, "{\"t\":", 5);
-			p = jw_put_secs(p + 5, x->t[i] - t0);
-			memcpy(p, ",\"state\":", 9);
-			memcpy(p + 9, d, JW_PAD);
-			p += 9 + n;
-			*p++ = '}';
-			jw_advance(w, p);
-			continue;
-		}
 		if (i)
 			jw_lit(w, ",");
-		jw_lit(w, "{");
-		JW_KEY(w, "t");
+		jw_lit(w, "{\"t\":");
 		jw_secs(w, x->t[i] - t0);
 		JW_NEXT(w, "state");
-		jw_const(w, fsm_state_name(x->st[i]));
+		jw_str(w, fsm_state_name(x->st[i]));
 		jw_lit(w, "}");
 	}
 	jw_lit(w, "]");
@@ -185,7 +164,7 @@ time_waits(struct jw *w, const struct fsm *f, int64_t t0)
 			jw_lit(w, ",");
 		jw_lit(w, "{");
 		JW_KEY(w, "side");
-		jw_const(w, who_names[r]);
+		jw_str(w, who_names[r]);
 		JW_NEXT(w, "since");
 		jw_secs(w, x->k.tw_since - t0);
 		JW_NEXT(w, "until");
@@ -203,11 +182,12 @@ time_waits(struct jw *w, const struct fsm *f, int64_t t0)
 static void
 packets(struct jw *w, const struct conn *c, int64_t t0)
 {
-	uint32_t i;
+	uint32_t i, n;
+	const struct pkt *pk = track_conn_packets(c, &n);
 
 	jw_lit(w, "[");
-	for (i = 0; i < c->npk; i++) {
-		const struct pkt *p = &c->pkts[i];
+	for (i = 0; i < n; i++) {
+		const struct pkt *p = &pk[i];
 		char fl[10];
 
 		report_flags(p->flags, fl);
@@ -217,7 +197,7 @@ packets(struct jw *w, const struct conn *c, int64_t t0)
 		JW_KEY(w, "t");
 		jw_secs(w, p->t - t0);
 		JW_NEXT(w, "from");
-		jw_const(w, who_names[p->from]);
+		jw_str(w, who_names[p->from]);
 		JW_NEXT(w, "flags");
 		jw_str(w, fl);
 		JW_NEXT(w, "seq");
@@ -227,9 +207,9 @@ packets(struct jw *w, const struct conn *c, int64_t t0)
 		JW_NEXT(w, "len");
 		jw_int(w, p->len);
 		JW_NEXT(w, "client_state");
-		jw_const(w, fsm_state_name(p->cst));
+		jw_str(w, fsm_state_name(p->cst));
 		JW_NEXT(w, "server_state");
-		jw_const(w, fsm_state_name(p->sst));
+		jw_str(w, fsm_state_name(p->sst));
 		jw_lit(w, "}");
 	}
 	jw_lit(w, "]");
@@ -251,25 +231,24 @@ void
 report_write_conn(struct jw *w, const struct conn *c, int64_t t0,
     int summary)
 {
-	const struct fsm *f = &c->fsm;
-	int ci = c->client_is_0 ? 0 : 1;
+	const struct fsm *f = track_conn_fsm(c);
 	uint64_t cb = track_bytes(c, FSM_CLIENT), sb = track_bytes(c, FSM_SERVER);
 
 	jw_lit(w, "{");
 	JW_KEY(w, "id");
-	jw_int(w, (int64_t)c->id);
+	jw_int(w, (int64_t)track_conn_id(c));
 	JW_NEXT(w, "partial");
 	jw_bool(w, f->partial);
 	JW_NEXT(w, "roles");
-	jw_const(w, track_roles_name(c->roles));
+	jw_str(w, track_roles_name(track_conn_roles(c)));
 	JW_NEXT(w, "client");
-	endpoint(w, &c->key, ci);
+	endpoint(w, c, FSM_CLIENT);
 	JW_NEXT(w, "server");
-	endpoint(w, &c->key, !ci);
+	endpoint(w, c, FSM_SERVER);
 	JW_NEXT(w, "first");
-	jw_secs(w, c->first_t - t0);
+	jw_secs(w, track_conn_first(c) - t0);
 	JW_NEXT(w, "last");
-	jw_secs(w, c->last_t - t0);
+	jw_secs(w, track_conn_last(c) - t0);
 	JW_NEXT(w, "states");
 	jw_lit(w, "{");
 	JW_KEY(w, "client");
@@ -288,13 +267,14 @@ report_write_conn(struct jw *w, const struct conn *c, int64_t t0,
 	JW_NEXT(w, "time_wait");
 	time_waits(w, f, t0);
 	JW_NEXT(w, "conn_state");
-	jw_const(w, zeek_conn_state(&c->zeek, cb, sb));
+	jw_str(w, zeek_conn_state(track_conn_zeek(c), cb, sb));
 	JW_NEXT(w, "history");
-	jw_str(w, c->zeek.hist);
+	jw_str(w, track_conn_zeek(c)->hist);
 	JW_NEXT(w, "bytes");
 	pair(w, cb, sb);
 	JW_NEXT(w, "packet_count");
-	pair(w, c->npkts[FSM_CLIENT], c->npkts[FSM_SERVER]);
+	pair(w, track_conn_packet_count(c, FSM_CLIENT),
+	    track_conn_packet_count(c, FSM_SERVER));
 	if (!summary) {
 		JW_NEXT(w, "packets");
 		packets(w, c, t0);
@@ -302,72 +282,60 @@ report_write_conn(struct jw *w, const struct conn *c, int64_t t0,
 	jw_lit(w, "}");
 }
 
-/*
- * Writes one JSON value (any type) through Jansson; keeps the failure.
- * json_dumpb into our buffer then one fwrite: json_dumpf's fwrite per token
- * cost more than all of the tracking.
- */
+/* "source": where the packets came from (keys as before: kind first). */
 static void
-put(struct report *r, json_t *v, size_t flags)
+source(struct jw *w, const struct capture_info *s)
 {
-	size_t n;
-
-	if (v == NULL) {
-		r->failed = 1;
-		return;
+	jw_lit(w, "{");
+	JW_KEY(w, "kind");
+	jw_str(w, s->live ? "live" : "file");
+	JW_NEXT(w, "linktype");
+	jw_str_or_null(w, s->linktype);
+	JW_NEXT(w, "snaplen");
+	jw_int(w, s->snaplen);
+	JW_NEXT(w, "filter");
+	jw_str_or_null(w, s->filter);
+	if (s->live) {
+		JW_NEXT(w, "interface");
+		jw_str(w, s->iface);
+	} else {
+		JW_NEXT(w, "path");
+		jw_str(w, s->path);
+		JW_NEXT(w, "format");
+		jw_str(w, s->format);
 	}
-	n = json_dumpb(v, r->buf, r->bufcap, flags);
-	if (n > r->bufcap) {
-		char *nb = realloc(r->buf, n * 2);
-
-		if (nb == NULL) {
-			r->failed = 1;
-			goto out;
-		}
-		r->buf = nb;
-		r->bufcap = n * 2;
-		n = json_dumpb(v, r->buf, r->bufcap, flags);
+	if (s->written_to != NULL) {
+		JW_NEXT(w, "written_to");
+		jw_str(w, s->written_to);
 	}
-	if (n == 0 || fwrite(r->buf, 1, n, r->out) != n)
-		r->failed = 1;
-out:
-	json_decref(v);
+	jw_lit(w, "}");
 }
 
-static void
-key(struct report *r, const char *k)
-{
-	put(r, json_string(k), DUMP_FLAGS);
-	fputc(':', r->out);
-}
-
+/* The header, once, before the first connection (or the trailer). */
 static void
 begin(struct report *r)
 {
-	const struct track_stats *st = r->st;
+	struct jw *w = &r->w;
 
 	if (r->begun)
 		return;
 	r->begun = 1;
-	fputc('{', r->out);
-	key(r, "tool");
-	put(r, json_string("tcpobserve"), DUMP_FLAGS);
-	fputc(',', r->out);
-	key(r, "schema");
-	put(r, json_integer(REPORT_SCHEMA), DUMP_FLAGS);
-	fputc(',', r->out);
-	key(r, "version");
-	put(r, json_string(REPORT_VERSION), DUMP_FLAGS);
-	fputc(',', r->out);
-	key(r, "source");
-	put(r, json_incref(r->source), DUMP_FLAGS);
-	fputc(',', r->out);
-	key(r, "t0");
-	put(r, st->have_t0 ? json_real((double)st->t0 / 1e6) : json_null(),
-	    JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(16));
-	fputc(',', r->out);
-	key(r, "connections");
-	fputs("[\n", r->out);
+	jw_lit(w, "{");
+	JW_KEY(w, "tool");
+	jw_str(w, "tcpobserve");
+	JW_NEXT(w, "schema");
+	jw_int(w, REPORT_SCHEMA);
+	JW_NEXT(w, "version");
+	jw_str(w, REPORT_VERSION);
+	JW_NEXT(w, "source");
+	source(w, &r->src);
+	JW_NEXT(w, "t0");
+	if (r->st->have_t0)
+		jw_secs(w, r->st->t0);
+	else
+		jw_null(w);
+	JW_NEXT(w, "connections");
+	jw_lit(w, "[\n");
 }
 
 void
@@ -380,44 +348,71 @@ report_conn(void *ctx, const struct conn *c)
 		jw_lit(&r->w, ",\n");
 	report_write_conn(&r->w, c, r->st->t0, r->summary);
 	/* one fwrite per 64 KiB: below the FILE's buffer, it copied each */
-	if (r->w.len >= REPORT_FLUSH && jw_flush(&r->w, r->out) == -1)
-		r->failed = 1;
+	if (r->w.len >= REPORT_FLUSH)
+		jw_flush(&r->w, r->out);
+}
+
+/* "malformed": the decode failures by name, and a truncated file. */
+static void
+malformed(struct jw *w, const struct track_stats *st, const char *truncated)
+{
+	int i, n = 0;
+
+	jw_lit(w, "{");
+	for (i = 0; i < DECODE_NSTATUS; i++) {
+		if (!decode_is_malformed(i) || st->status[i] == 0)
+			continue;
+		if (n++)
+			jw_lit(w, ",");
+		jw_str(w, decode_status_name(i));
+		jw_lit(w, ":");
+		jw_int(w, (int64_t)st->status[i]);
+	}
+	if (truncated != NULL) {
+		if (n)
+			jw_lit(w, ",");
+		JW_KEY(w, "truncated-file");
+		jw_int(w, 1);
+	}
+	jw_lit(w, "}");
 }
 
 int
 report_end(struct report *r, uint64_t dropped, const char *truncated)
 {
 	const struct track_stats *st = r->st;
-	json_t *mal = json_object();
-	int i;
+	struct jw *w = &r->w;
 
 	begin(r);
-	if (jw_flush(&r->w, r->out) == -1)
-		r->failed = 1;
-	for (i = 0; i < DECODE_NSTATUS; i++)
-		if (decode_is_malformed(i) && st->status[i] > 0)
-			json_object_set_new(mal, decode_status_name(i),
-			    json_integer((json_int_t)st->status[i]));
-	if (truncated != NULL)
-		json_object_set_new(mal, "truncated-file", json_integer(1));
-	fputs(r->nconn ? "\n]," : "],", r->out);
-	key(r, "capture");
-	put(r, json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}",
-	    "packets", (json_int_t)st->packets,
-	    "tcp_packets", (json_int_t)st->tcp_packets,
-	    "other_packets", (json_int_t)(st->status[DECODE_NOT_IP] +
-	    st->status[DECODE_NOT_TCP] + st->status[DECODE_FRAGMENT]),
-	    "connections", (json_int_t)st->connections,
-	    "dropped", (json_int_t)dropped,
-	    "malformed", mal,
-	    "duration", st->have_t0 ? report_time(st->tend, st->t0) :
-	    json_real(0),
-	    "truncated", truncated ? json_string(truncated) : json_null()),
-	    DUMP_FLAGS);
-	fputs("}\n", r->out);
-	if (fflush(r->out) == EOF || ferror(r->out))
-		r->failed = 1;
-	if (r->failed && errno == 0)
-		errno = EIO;
-	return r->failed ? -1 : 0;
+	if (r->nconn)
+		jw_lit(w, "\n");
+	jw_lit(w, "],");
+	JW_KEY(w, "capture");
+	jw_lit(w, "{");
+	JW_KEY(w, "packets");
+	jw_int(w, (int64_t)st->packets);
+	JW_NEXT(w, "tcp_packets");
+	jw_int(w, (int64_t)st->tcp_packets);
+	JW_NEXT(w, "other_packets");
+	jw_int(w, (int64_t)(st->status[DECODE_NOT_IP] +
+	    st->status[DECODE_NOT_TCP] + st->status[DECODE_FRAGMENT]));
+	JW_NEXT(w, "connections");
+	jw_int(w, (int64_t)st->connections);
+	JW_NEXT(w, "dropped");
+	jw_int(w, (int64_t)dropped);
+	JW_NEXT(w, "malformed");
+	malformed(w, st, truncated);
+	JW_NEXT(w, "duration");
+	jw_secs(w, st->have_t0 ? st->tend - st->t0 : 0);
+	JW_NEXT(w, "truncated");
+	jw_str_or_null(w, truncated);
+	jw_lit(w, "}}\n");
+	errno = 0;
+	if (jw_flush(w, r->out) == -1 || fflush(r->out) == EOF ||
+	    ferror(r->out)) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
 }

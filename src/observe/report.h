@@ -1,6 +1,7 @@
 /*
  * report.h — the JSON report (schema 1), streamed: a header, then each
- * connection as it finishes, then the capture counters.
+ * connection as it finishes, then the capture counters; all of it through
+ * one writer (jw.h), to any FILE.
  */
 #ifndef TCPLAB_REPORT_H
 #define TCPLAB_REPORT_H
@@ -8,8 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <jansson.h>
-
+#include "capture.h"
 #include "jw.h"
 #include "track.h"
 
@@ -25,10 +25,11 @@ struct report;
 struct report *report_new(FILE *out, int summary);
 
 /*
- * What the header says: source describes the capture (the report takes the
- * reference), st gives t0 (read when the first connection is written).
+ * What the header says: src describes the capture (copied; its strings
+ * must live until report_end), st gives t0 (read when the first connection
+ * is written).
  */
-void report_set_source(struct report *r, json_t *source,
+void report_set_source(struct report *r, const struct capture_info *src,
     const struct track_stats *st);
 
 /* track_emit_fn: writes one finished connection (ctx is the report). */
@@ -47,8 +48,9 @@ void report_free(struct report *r);
 void report_write_conn(struct jw *w, const struct conn *c, int64_t t0,
     int summary);
 
-/* "127.0.0.1:80" or "[::1]:80" for endpoint e of a key. */
-void report_endpoint_str(const struct ct_key *k, int e, char *buf, size_t len);
+/* "127.0.0.1:80" or "[::1]:80" for an endpoint. */
+void report_endpoint_str(const struct track_endpoint *ep, char *buf,
+    size_t len);
 
 /* Scapy-style flag letters of a segment ("S", "SA", "FA", "PA", "R"). */
 void report_flags(uint8_t flags, char buf[10]);

@@ -43,8 +43,19 @@ static const char usage_text[] =
 "  -h, --help    this text\n"
 "  --version     print the version\n";
 
+struct options {
+	struct capture_opts cap;
+	const char *outfile;
+	int text, summary;
+};
+
+/* One observation: the capture, the tracker and the writer it feeds. */
 struct run {
+	struct capture *cap;
 	struct track *tr;
+	struct report *rep;	/* JSON, or */
+	struct ladder *lad;	/* --text */
+	FILE *out;
 	int dlt, failed;
 };
 
@@ -78,7 +89,7 @@ on_packet(void *ctx, const struct pcap_pkthdr *h, const u_char *data)
 		track_tick(run->tr, wall_us());
 		return 0;
 	}
-	t = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	t = capture_time_us(h);
 	st = decode_packet(run->dlt, data, h->caplen, h->len, &s);
 	if (track_packet(run->tr, st, &s, t) == -1) {
 		run->failed = errno;
@@ -109,8 +120,9 @@ join_args(int argc, char **argv)
 	return s;
 }
 
-int
-main(int argc, char **argv)
+/* Reads the options into *o (exits on a bad one, like getopt users do). */
+static void
+parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -119,111 +131,157 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct capture_opts o = { 0 };
-	const char *outfile = NULL, *trunc = NULL;
-	char errbuf[CAPTURE_ERRLEN] = "", *end;
-	int ch, i, text = 0, summary = 0, rc;
-	struct capture *cap;
-	struct report *rep = NULL;
-	struct ladder *lad = NULL;
-	struct run run = { 0 };
-	FILE *out = stdout;
+	char *end;
+	int ch;
 
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--snapshot") == 0)
-			return snapshot_main(argc, argv);
 	while ((ch = getopt_long(argc, argv, "c:hi:o:r:w:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			errno = 0;
-			o.count = strtol(optarg, &end, 10);
-			if (errno || *end || o.count <= 0)
+			o->cap.count = strtol(optarg, &end, 10);
+			if (errno || *end || o->cap.count <= 0)
 				errx(2, "-c: not a positive count: %s", optarg);
 			break;
 		case 'h':
 			usage(stdout, 0);
 			break;
 		case 'i':
-			o.iface = optarg;
+			o->cap.iface = optarg;
 			break;
 		case 'o':
-			outfile = optarg;
+			o->outfile = optarg;
 			break;
 		case 'r':
-			o.file = optarg;
+			o->cap.file = optarg;
 			break;
 		case 'S':
-			summary = 1;
+			o->summary = 1;
 			break;
 		case 'T':
-			text = 1;
+			o->text = 1;
 			break;
 		case 'V':
 			printf("tcpobserve %s (report schema %d)\n",
 			    REPORT_VERSION, REPORT_SCHEMA);
-			return 0;
+			exit(0);
 		case 'w':
-			o.write = optarg;
+			o->cap.write = optarg;
 			break;
 		default:
 			usage(stderr, 2);
 		}
 	}
-	if ((o.iface == NULL) == (o.file == NULL)) {
+	if ((o->cap.iface == NULL) == (o->cap.file == NULL)) {
 		fprintf(stderr, "tcpobserve: give exactly one of -i IFACE "
 		    "and -r FILE\n");
 		usage(stderr, 2);
 	}
-	o.filter = join_args(argc - optind, argv + optind);
+	o->cap.filter = join_args(argc - optind, argv + optind);
+}
+
+/* Opens the capture and checks that its link type can be decoded. */
+static void
+open_capture(struct run *run, const struct options *o)
+{
+	char errbuf[CAPTURE_ERRLEN] = "";
+	const char *name;
+
 	capture_catch_signals();	/* before "listening on" is said */
-	if ((cap = capture_open(&o, errbuf)) == NULL)
+	if ((run->cap = capture_open(&o->cap, errbuf)) == NULL)
 		errx(1, "%s", errbuf);
-	run.dlt = capture_datalink(cap);
-	if (!decode_link_supported(run.dlt))
+	run->dlt = capture_datalink(run->cap);
+	if (!decode_link_supported(run->dlt)) {
+		name = pcap_datalink_val_to_name(run->dlt);
 		errx(1, "%s: link-type %s is not supported",
-		    o.file ? o.file : o.iface,
-		    pcap_datalink_val_to_name(run.dlt) ?
-		    pcap_datalink_val_to_name(run.dlt) : "?");
-	if (outfile != NULL && (out = fopen(outfile, "w")) == NULL)
-		err(1, "%s", outfile);
-	if (text) {
-		lad = ladder_new(out, summary);
-		run.tr = track_new(!summary, ladder_conn, lad);
-		if (lad == NULL || run.tr == NULL)
-			err(1, "track_new");
-		ladder_set_stats(lad, track_stats(run.tr));
-	} else {
-		rep = report_new(out, summary);
-		run.tr = track_new(!summary, report_conn, rep);
-		if (rep == NULL || run.tr == NULL)
-			err(1, "track_new");
-		report_set_source(rep, capture_source(cap), track_stats(run.tr));
+		    o->cap.file ? o->cap.file : o->cap.iface, name ? name : "?");
 	}
-	rc = capture_run(cap, on_packet, &run, errbuf);
-	if (run.failed) {
-		errno = run.failed;
+}
+
+/* The output file and the writer (JSON report or ladder) the tracker feeds. */
+static void
+open_writer(struct run *run, const struct options *o)
+{
+	struct capture_info info;
+
+	run->out = stdout;
+	if (o->outfile != NULL && (run->out = fopen(o->outfile, "w")) == NULL)
+		err(1, "%s", o->outfile);
+	if (o->text) {
+		run->lad = ladder_new(run->out, o->summary);
+		run->tr = track_new(!o->summary, ladder_conn, run->lad);
+		if (run->lad == NULL || run->tr == NULL)
+			err(1, "track_new");
+		ladder_set_stats(run->lad, track_stats(run->tr));
+	} else {
+		run->rep = report_new(run->out, o->summary);
+		run->tr = track_new(!o->summary, report_conn, run->rep);
+		if (run->rep == NULL || run->tr == NULL)
+			err(1, "track_new");
+		capture_describe(run->cap, &info);
+		report_set_source(run->rep, &info, track_stats(run->tr));
+	}
+}
+
+/*
+ * Reads every packet into the tracker. Returns why a file ended early (a
+ * warning already given), or NULL; exits on an error.
+ */
+static const char *
+observe(struct run *run, const struct options *o, char errbuf[CAPTURE_ERRLEN])
+{
+	int rc = capture_run(run->cap, on_packet, run, errbuf);
+
+	if (run->failed) {
+		errno = run->failed;
 		err(1, "tracking connections");
 	}
 	if (rc == -1)
 		errx(1, "%s", errbuf);
-	if (rc == 1) {
-		trunc = errbuf;
-		warnx("warning: %s: %s; the report covers the packets before it",
-		    o.file, errbuf);
-	}
+	if (rc == 0)
+		return NULL;
+	warnx("warning: %s: %s; the report covers the packets before it",
+	    o->cap.file, errbuf);
+	return errbuf;
+}
+
+/* The connections still open, then the trailer; exits if output failed. */
+static void
+finish(struct run *run, const struct options *o, const char *trunc)
+{
+	int rc;
+
 	/* a live capture covered time up to now, a file up to its last packet */
-	track_finish(run.tr, o.iface ? wall_us() : 0);
-	if (text)
-		rc = ladder_end(lad, capture_dropped(cap), trunc);
+	track_finish(run->tr, o->cap.iface ? wall_us() : 0);
+	if (o->text)
+		rc = ladder_end(run->lad, capture_dropped(run->cap), trunc);
 	else
-		rc = report_end(rep, capture_dropped(cap), trunc);
-	if (rc == -1 || (out != stdout && fclose(out) == EOF))
-		err(1, "%s", outfile ? outfile : "stdout");
+		rc = report_end(run->rep, capture_dropped(run->cap), trunc);
+	if (rc == -1 || (run->out != stdout && fclose(run->out) == EOF))
+		err(1, "%s", o->outfile ? o->outfile : "stdout");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct run run = { 0 };
+	char errbuf[CAPTURE_ERRLEN] = "";
+	const char *trunc;
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--snapshot") == 0)
+			return snapshot_main(argc, argv);
+	parse_args(argc, argv, &o);
+	open_capture(&run, &o);
+	open_writer(&run, &o);
+	trunc = observe(&run, &o, errbuf);
+	finish(&run, &o, trunc);
 	track_free(run.tr);
-	report_free(rep);
-	ladder_free(lad);
-	capture_close(cap);
-	free((char *)o.filter);
+	report_free(run.rep);
+	ladder_free(run.lad);
+	capture_close(run.cap);
+	free((char *)o.cap.filter);
 	return 0;
 }

@@ -18,6 +18,24 @@
 #define LINGER_US	FSM_TIME_WAIT_US
 #define NSERVERS	256
 
+struct conn {
+	struct conn *prev, *next;	/* live connections, in id order */
+	struct ct_key key;
+	uint8_t client_is_0;		/* key endpoint 0 is the client */
+	uint8_t roles;			/* enum track_roles */
+	uint8_t base_set[2];
+	uint32_t gen;
+	uint64_t id;
+	int64_t first_t, last_t, expire_at;
+	uint32_t base[2];		/* relative sequence bases, by role */
+	uint32_t hi_end[2];		/* highest relative payload end */
+	uint64_t npkts[2];
+	struct fsm fsm;
+	struct zeek zeek;
+	struct pkt *pkts;
+	uint32_t npk, cappk;
+};
+
 struct expent {
 	struct conn *c;
 	uint32_t gen;
@@ -71,6 +89,65 @@ track_new(int keep_packets, track_emit_fn *emit, void *ctx)
 	tr->ctx = ctx;
 	tr->next_id = 1;
 	return tr;
+}
+
+uint64_t
+track_conn_id(const struct conn *c)
+{
+	return c->id;
+}
+
+int
+track_conn_roles(const struct conn *c)
+{
+	return c->roles;
+}
+
+void
+track_conn_endpoint(const struct conn *c, int role, struct track_endpoint *ep)
+{
+	int e = (role == FSM_CLIENT) == (c->client_is_0 != 0) ? 0 : 1;
+
+	ep->family = c->key.family;
+	ep->port = c->key.port[e];
+	ep->addr = c->key.addr[e];
+}
+
+int64_t
+track_conn_first(const struct conn *c)
+{
+	return c->first_t;
+}
+
+int64_t
+track_conn_last(const struct conn *c)
+{
+	return c->last_t;
+}
+
+const struct fsm *
+track_conn_fsm(const struct conn *c)
+{
+	return &c->fsm;
+}
+
+const struct zeek *
+track_conn_zeek(const struct conn *c)
+{
+	return &c->zeek;
+}
+
+uint64_t
+track_conn_packet_count(const struct conn *c, int role)
+{
+	return c->npkts[role];
+}
+
+const struct pkt *
+track_conn_packets(const struct conn *c, uint32_t *n)
+{
+	*n = c->npk;
+	return c->pkts;
 }
 
 uint64_t

@@ -31,22 +31,14 @@ struct pkt {
 	uint8_t from, flags, cst, sst;
 };
 
-struct conn {
-	struct conn *prev, *next;	/* live connections, in id order */
-	struct ct_key key;
-	uint8_t client_is_0;		/* key endpoint 0 is the client */
-	uint8_t roles;			/* enum track_roles */
-	uint8_t base_set[2];
-	uint32_t gen;
-	uint64_t id;
-	int64_t first_t, last_t, expire_at;
-	uint32_t base[2];		/* relative sequence bases, by role */
-	uint32_t hi_end[2];		/* highest relative payload end */
-	uint64_t npkts[2];
-	struct fsm fsm;
-	struct zeek zeek;
-	struct pkt *pkts;
-	uint32_t npk, cappk;
+/* A connection: the tracker's own; read it through the track_conn_*() below. */
+struct conn;
+
+/* One endpoint of a connection. */
+struct track_endpoint {
+	uint8_t family;			/* 4 or 6 */
+	uint16_t port;			/* host byte order */
+	const uint8_t *addr;		/* network byte order, 4 or 16 bytes */
 };
 
 /* Called once per finished connection; the connection is reused after. */
@@ -95,6 +87,27 @@ void track_free(struct track *tr);
 /* The report's words for enum track_roles. */
 const char *track_roles_name(int roles);
 
+/*
+ * What a finished connection promises to the writers (report, ladder):
+ * read inside the emit callback only. A role is FSM_CLIENT or FSM_SERVER.
+ */
+/* Numbered in the order of the connections' first packets, from 1. */
+uint64_t track_conn_id(const struct conn *c);
+/* How client and server were told apart: enum track_roles. */
+int track_conn_roles(const struct conn *c);
+void track_conn_endpoint(const struct conn *c, int role,
+    struct track_endpoint *ep);
+/* Times of the first and the last packet (µs). */
+int64_t track_conn_first(const struct conn *c);
+int64_t track_conn_last(const struct conn *c);
+/* Both sides' state timelines and the connection's close facts. */
+const struct fsm *track_conn_fsm(const struct conn *c);
+/* The Zeek-style conn_state and history. */
+const struct zeek *track_conn_zeek(const struct conn *c);
+/* Packets a role sent. */
+uint64_t track_conn_packet_count(const struct conn *c, int role);
+/* The per-packet list (empty without keep_packets); its length in *n. */
+const struct pkt *track_conn_packets(const struct conn *c, uint32_t *n);
 /* Payload bytes a role sent (sequence space, retransmissions once). */
 uint64_t track_bytes(const struct conn *c, int role);
 

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peersock.h"
+
 static const char usage_text[] =
 "usage: tcppeer STEP...\n"
 "  listen ADDR PORT   bind+listen (PORT 0: any); prints 'listening on ADDR:PORT'\n"
@@ -52,71 +54,6 @@ struct peer {
 	int failed;
 };
 
-/* Fill ss from a numeric address and port; -1 with errno EINVAL if bad. */
-static int
-peer_addr(const char *host, const char *port, struct sockaddr_storage *ss,
-    socklen_t *len)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	char *end;
-	long p = strtol(port, &end, 10);
-
-	memset(ss, 0, sizeof(*ss));
-	if (*port == '\0' || *end != '\0' || p < 0 || p > 65535) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)p);
-		*len = sizeof(*sin);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)p);
-		*len = sizeof(*sin6);
-		return 0;
-	}
-	errno = EINVAL;
-	return -1;
-}
-
-/* Render ss as ADDR:PORT ([ADDR]:PORT for IPv6) into buf. */
-static const char *
-peer_name(const struct sockaddr_storage *ss, char *buf, size_t size)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-		snprintf(buf, size, "[%s]:%u", a, ntohs(s6->sin6_port));
-	} else {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		snprintf(buf, size, "%s:%u", a, ntohs(s4->sin_port));
-	}
-	return buf;
-}
-
-/* Print "what LOCAL -> REMOTE" for the current connection. */
-static void
-peer_report(const char *what, int fd)
-{
-	struct sockaddr_storage l, r;
-	socklen_t ll = sizeof(l), rl = sizeof(r);
-	char lb[80], rb[80];
-
-	memset(&l, 0, sizeof(l));
-	memset(&r, 0, sizeof(r));
-	getsockname(fd, (struct sockaddr *)&l, &ll);
-	getpeername(fd, (struct sockaddr *)&r, &rl);
-	printf("%s %s -> %s\n", what, peer_name(&l, lb, sizeof(lb)),
-	    peer_name(&r, rb, sizeof(rb)));
-}
-
 static void
 peer_sleep_ms(long long ms)
 {
@@ -135,42 +72,6 @@ peer_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Write all n bytes; -1 with errno on failure. */
-static int
-peer_send(int fd, long long n)
-{
-	char buf[4096];
-
-	memset(buf, 'x', sizeof(buf));
-	while (n > 0) {
-		size_t chunk = n > (long long)sizeof(buf) ? sizeof(buf) : (size_t)n;
-		ssize_t w = write(fd, buf, chunk);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return -1;
-		n -= w;
-	}
-	return 0;
-}
-
-/* Read until EOF; returns bytes read, or -1 with errno (ECONNRESET...). */
-static long long
-peer_drain(int fd)
-{
-	char buf[4096];
-	long long total = 0;
-
-	for (;;) {
-		ssize_t r = read(fd, buf, sizeof(buf));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r == 0 ? total : -1;
-		total += r;
-	}
-}
-
 static long long
 peer_num(const char *s)
 {
@@ -182,137 +83,226 @@ peer_num(const char *s)
 	return v;
 }
 
-/* Open a socket of ss's family, SO_REUSEADDR on, bound to ss. */
-static int
-peer_bound(const struct sockaddr_storage *ss, socklen_t len)
-{
-	int one = 1, fd = socket(ss->ss_family, SOCK_STREAM, 0);
+/* What a step gets: its words (argv[0] is its name) and, for the steps
+ * taking ADDR PORT, the address already parsed. */
+struct step_args {
+	char **argv;
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
 
-	if (fd == -1)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, (const struct sockaddr *)ss, len) == -1) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+static void
+do_listen(struct peer *p, struct step_args *a)
+{
+	char nb[80];
+
+	if ((p->lfd = peer_bound(&a->ss, a->len)) == -1 ||
+	    listen(p->lfd, p->backlog) == -1)
+		err(1, "listen %s %s", a->argv[1], a->argv[2]);
+	a->len = sizeof(a->ss);
+	getsockname(p->lfd, (struct sockaddr *)&a->ss, &a->len);
+	printf("listening on %s\n", peer_name(&a->ss, nb, sizeof(nb)));
 }
+
+static void
+do_backlog(struct peer *p, struct step_args *a)
+{
+	p->backlog = (int)peer_num(a->argv[1]);
+	printf("backlog %d\n", p->backlog);
+}
+
+static void
+do_accept(struct peer *p, struct step_args *a)
+{
+	(void)a;
+	if (p->lfd == -1)
+		errx(2, "accept: no listen step before it");
+	while ((p->fd = accept(p->lfd, NULL, NULL)) == -1 && errno == EINTR)
+		;
+	if (p->fd == -1)
+		err(1, "accept");
+	peer_report("accepted", p->fd);
+}
+
+static void
+do_closelisten(struct peer *p, struct step_args *a)
+{
+	(void)a;
+	close(p->lfd);
+	p->lfd = -1;
+	printf("closed listener\n");
+}
+
+static void
+do_bind(struct peer *p, struct step_args *a)
+{
+	char nb[80];
+
+	if ((p->fd = peer_bound(&a->ss, a->len)) == -1)
+		err(1, "bind %s %s", a->argv[1], a->argv[2]);
+	printf("bound %s\n", peer_name(&a->ss, nb, sizeof(nb)));
+}
+
+static void
+do_connect(struct peer *p, struct step_args *a)
+{
+	char nb[80];
+
+	if (p->fd == -1 &&
+	    (p->fd = socket(a->ss.ss_family, SOCK_STREAM, 0)) == -1)
+		err(1, "socket");
+	if (connect(p->fd, (struct sockaddr *)&a->ss, a->len) == -1) {
+		printf("connect %s: %s\n", peer_name(&a->ss, nb, sizeof(nb)),
+		    strerror(errno));
+		close(p->fd);
+		p->fd = -1;
+		p->failed = 1;
+	} else
+		peer_report("connected", p->fd);
+}
+
+static void
+do_send(struct peer *p, struct step_args *a)
+{
+	if (peer_send(p->fd, peer_num(a->argv[1])) == -1) {
+		printf("send: %s\n", strerror(errno));
+		p->failed = 1;
+	} else
+		printf("sent %s\n", a->argv[1]);
+}
+
+/* cork and uncork: TCP_CORK on or off. */
+static void
+do_cork(struct peer *p, struct step_args *a)
+{
+	int on = a->argv[0][0] == 'c';
+
+	if (setsockopt(p->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(int)) == -1)
+		err(1, "setsockopt TCP_CORK");
+	printf("%s\n", a->argv[0]);
+}
+
+static void
+do_read(struct peer *p, struct step_args *a)
+{
+	char buf[65536];
+	size_t n = (size_t)peer_num(a->argv[1]);
+	ssize_t r;
+
+	while ((r = read(p->fd, buf, n < sizeof(buf) ? n : sizeof(buf))) == -1 &&
+	    errno == EINTR)
+		;
+	printf("read %zd\n", r);
+}
+
+static void
+do_eof(struct peer *p, struct step_args *a)
+{
+	long long n = peer_drain(p->fd);
+
+	(void)a;
+	if (n == -1)
+		printf("eof: %s\n", strerror(errno));
+	else
+		printf("eof after %lld bytes\n", n);
+}
+
+static void
+do_shutwr(struct peer *p, struct step_args *a)
+{
+	(void)a;
+	if (shutdown(p->fd, SHUT_WR) == -1)
+		err(1, "shutdown");
+	printf("shutdown write\n");
+}
+
+/* close, and abort: SO_LINGER {1, 0} first, so close sends a RST. */
+static void
+do_close(struct peer *p, struct step_args *a)
+{
+	struct linger lg = { 1, 0 };
+	int abort = a->argv[0][0] == 'a';
+
+	if (abort &&
+	    setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == -1)
+		err(1, "setsockopt SO_LINGER");
+	close(p->fd);
+	p->fd = -1;
+	printf("%s\n", abort ? "aborted" : "closed");
+}
+
+static void
+do_sleep(struct peer *p, struct step_args *a)
+{
+	(void)p;
+	peer_sleep_ms(peer_num(a->argv[1]));
+	printf("slept %s\n", a->argv[1]);
+}
+
+static void
+do_until(struct peer *p, struct step_args *a)
+{
+	long long at = peer_num(a->argv[1]);
+
+	(void)p;
+	peer_sleep_ms(at - peer_now_ms());
+	printf("until %s (late by %lld ms)\n", a->argv[1], peer_now_ms() - at);
+}
+
+static void
+do_say(struct peer *p, struct step_args *a)
+{
+	(void)p;
+	printf("%s\n", a->argv[1]);
+}
+
+/* The steps: name, words taken (the name included; 3 = ADDR PORT). */
+static const struct step {
+	const char *name;
+	int words;
+	void (*run)(struct peer *, struct step_args *);
+} steps[] = {
+	{ "listen", 3, do_listen },
+	{ "backlog", 2, do_backlog },
+	{ "accept", 1, do_accept },
+	{ "closelisten", 1, do_closelisten },
+	{ "bind", 3, do_bind },
+	{ "connect", 3, do_connect },
+	{ "send", 2, do_send },
+	{ "cork", 1, do_cork },
+	{ "uncork", 1, do_cork },
+	{ "read", 2, do_read },
+	{ "eof", 1, do_eof },
+	{ "shutwr", 1, do_shutwr },
+	{ "close", 1, do_close },
+	{ "abort", 1, do_close },
+	{ "sleep", 2, do_sleep },
+	{ "until", 2, do_until },
+	{ "say", 2, do_say },
+};
 
 /* Run step argv[0] (with its arguments); returns how many words it used. */
 static int
 peer_step(struct peer *p, int argc, char **argv)
 {
-	const char *s = argv[0];
-	struct sockaddr_storage ss;
-	socklen_t len;
-	char nb[80];
-	int one = 1, zero = 0;
-	int need = (!strcmp(s, "listen") || !strcmp(s, "bind") ||
-	    !strcmp(s, "connect")) ? 3 : (!strcmp(s, "send") ||
-	    !strcmp(s, "sleep") || !strcmp(s, "until") || !strcmp(s, "read") ||
-	    !strcmp(s, "backlog") || !strcmp(s, "say")) ? 2 : 1;
+	const struct step *st = NULL;
+	struct step_args a = { .argv = argv };
+	size_t i;
 
-	if (argc < need) {
-		warnx("%s: missing argument", s);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (strcmp(argv[0], steps[i].name) == 0)
+			st = &steps[i];
+	if (st == NULL || argc < st->words) {
+		warnx(st == NULL ? "unknown step: %s" : "%s: missing argument",
+		    argv[0]);
 		fputs(usage_text, stderr);
 		exit(2);
 	}
-	if (need == 3 && peer_addr(argv[1], argv[2], &ss, &len) == -1)
-		errx(2, "%s: bad address %s %s", s, argv[1], argv[2]);
-
-	if (!strcmp(s, "listen")) {
-		if ((p->lfd = peer_bound(&ss, len)) == -1 ||
-		    listen(p->lfd, p->backlog) == -1)
-			err(1, "listen %s %s", argv[1], argv[2]);
-		len = sizeof(ss);
-		getsockname(p->lfd, (struct sockaddr *)&ss, &len);
-		printf("listening on %s\n", peer_name(&ss, nb, sizeof(nb)));
-	} else if (!strcmp(s, "backlog")) {
-		p->backlog = (int)peer_num(argv[1]);
-		printf("backlog %d\n", p->backlog);
-	} else if (!strcmp(s, "accept")) {
-		if (p->lfd == -1)
-			errx(2, "accept: no listen step before it");
-		while ((p->fd = accept(p->lfd, NULL, NULL)) == -1 && errno == EINTR)
-			;
-		if (p->fd == -1)
-			err(1, "accept");
-		peer_report("accepted", p->fd);
-	} else if (!strcmp(s, "closelisten")) {
-		close(p->lfd);
-		p->lfd = -1;
-		printf("closed listener\n");
-	} else if (!strcmp(s, "bind")) {
-		if ((p->fd = peer_bound(&ss, len)) == -1)
-			err(1, "bind %s %s", argv[1], argv[2]);
-		printf("bound %s\n", peer_name(&ss, nb, sizeof(nb)));
-	} else if (!strcmp(s, "connect")) {
-		if (p->fd == -1 && (p->fd = socket(ss.ss_family, SOCK_STREAM, 0)) == -1)
-			err(1, "socket");
-		if (connect(p->fd, (struct sockaddr *)&ss, len) == -1) {
-			printf("connect %s: %s\n", peer_name(&ss, nb, sizeof(nb)),
-			    strerror(errno));
-			close(p->fd);
-			p->fd = -1;
-			p->failed = 1;
-		} else
-			peer_report("connected", p->fd);
-	} else if (!strcmp(s, "send")) {
-		if (peer_send(p->fd, peer_num(argv[1])) == -1) {
-			printf("send: %s\n", strerror(errno));
-			p->failed = 1;
-		} else
-			printf("sent %s\n", argv[1]);
-	} else if (!strcmp(s, "cork") || !strcmp(s, "uncork")) {
-		if (setsockopt(p->fd, IPPROTO_TCP, TCP_CORK,
-		    s[0] == 'c' ? &one : &zero, sizeof(int)) == -1)
-			err(1, "setsockopt TCP_CORK");
-		printf("%s\n", s);
-	} else if (!strcmp(s, "read")) {
-		char buf[65536];
-		size_t n = (size_t)peer_num(argv[1]);
-		ssize_t r;
-		while ((r = read(p->fd, buf, n < sizeof(buf) ? n : sizeof(buf))) == -1 &&
-		    errno == EINTR)
-			;
-		printf("read %zd\n", r);
-	} else if (!strcmp(s, "eof")) {
-		long long n = peer_drain(p->fd);
-		if (n == -1)
-			printf("eof: %s\n", strerror(errno));
-		else
-			printf("eof after %lld bytes\n", n);
-	} else if (!strcmp(s, "shutwr")) {
-		if (shutdown(p->fd, SHUT_WR) == -1)
-			err(1, "shutdown");
-		printf("shutdown write\n");
-	} else if (!strcmp(s, "close") || !strcmp(s, "abort")) {
-		struct linger lg = { 1, 0 };
-		if (s[0] == 'a' &&
-		    setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == -1)
-			err(1, "setsockopt SO_LINGER");
-		close(p->fd);
-		p->fd = -1;
-		printf("%s\n", s[0] == 'a' ? "aborted" : "closed");
-	} else if (!strcmp(s, "sleep")) {
-		peer_sleep_ms(peer_num(argv[1]));
-		printf("slept %s\n", argv[1]);
-	} else if (!strcmp(s, "until")) {
-		long long left = peer_num(argv[1]) - peer_now_ms();
-		peer_sleep_ms(left);
-		printf("until %s (late by %lld ms)\n", argv[1],
-		    peer_now_ms() - peer_num(argv[1]));
-	} else if (!strcmp(s, "say")) {
-		printf("%s\n", argv[1]);
-	} else {
-		warnx("unknown step: %s", s);
-		fputs(usage_text, stderr);
-		exit(2);
-	}
+	if (st->words == 3 && peer_addr(argv[1], argv[2], &a.ss, &a.len) == -1)
+		errx(2, "%s: bad address %s %s", argv[0], argv[1], argv[2]);
+	st->run(p, &a);
 	fflush(stdout);
-	return need;
+	return st->words;
 }
 
 int

@@ -2,7 +2,7 @@
 # Fixtures (bats/fixtures/golden/make-fixtures.sh) and the observer's tests:
 # a scriptable TCP peer, a userspace delaying/dropping wire, a link-type rewriter.
 TOOLS += tcppeer tcpwire pcaprelink
-tcppeer_OBJS += tools/tcppeer.o
+tcppeer_OBJS += tools/tcppeer.o tools/peersock.o
 tcpwire_OBJS += tools/tcpwire.o tools/wirerule.o
 pcaprelink_OBJS += tools/pcaprelink.o
 pcaprelink_LIBS += -lpcap

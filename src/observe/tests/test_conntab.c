@@ -93,12 +93,12 @@ static int server_last[16];
 static void
 emit(void *ctx, const struct conn *c)
 {
-	const struct fsm_side *x = &c->fsm.side[FSM_SERVER];
+	const struct fsm_side *x = &track_conn_fsm(c)->side[FSM_SERVER];
 
 	(void)ctx;
 	if (nemitted < 16) {
 		server_last[nemitted] = x->st[x->k.nsteps - 1];
-		emitted[nemitted++] = c->id;
+		emitted[nemitted++] = track_conn_id(c);
 	}
 }
 
@@ -160,10 +160,13 @@ static int last_roles, last_partial, last_client_port;
 static void
 emit_roles(void *ctx, const struct conn *c)
 {
+	struct track_endpoint ep;
+
 	(void)ctx;
-	last_roles = c->roles;
-	last_partial = c->fsm.partial;
-	last_client_port = c->key.port[c->client_is_0 ? 0 : 1];
+	track_conn_endpoint(c, FSM_CLIENT, &ep);
+	last_roles = track_conn_roles(c);
+	last_partial = track_conn_fsm(c)->partial;
+	last_client_port = ep.port;
 }
 
 /* Partial connections: how the server is guessed. */

@@ -8,7 +8,10 @@
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "../jw.h"
 #include "../report.h"
@@ -32,12 +35,14 @@ secs(int64_t us)
 }
 
 static json_t *
-ep(const struct ct_key *k, int e)
+ep(const struct conn *c, int role)
 {
+	struct track_endpoint e;
 	char buf[64];
 
-	inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, k->addr[e], buf, sizeof buf);
-	return json_pack("{s:s, s:i}", "addr", buf, "port", (int)k->port[e]);
+	track_conn_endpoint(c, role, &e);
+	inet_ntop(e.family == 6 ? AF_INET6 : AF_INET, e.addr, buf, sizeof buf);
+	return json_pack("{s:s, s:i}", "addr", buf, "port", (int)e.port);
 }
 
 static json_t *
@@ -56,8 +61,11 @@ timeline(const struct fsm_side *x, int64_t t0)
 static json_t *
 expected(const struct conn *c, int64_t t0)
 {
-	const struct fsm *f = &c->fsm;
-	int ci = c->client_is_0 ? 0 : 1, r;
+	const struct fsm *f = track_conn_fsm(c);
+	const struct zeek *z = track_conn_zeek(c);
+	const struct pkt *pk;
+	uint32_t npk;
+	int r;
 	uint64_t cb = track_bytes(c, 0), sb = track_bytes(c, 1);
 	json_t *tw = json_array(), *o;
 
@@ -73,25 +81,27 @@ expected(const struct conn *c, int64_t t0)
 	}
 	o = json_pack("{s:I, s:b, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o},"
 	    " s:o, s:b, s:o, s:o, s:o, s:s, s:s, s:{s:I, s:I}, s:{s:I, s:I}}",
-	    "id", (json_int_t)c->id, "partial", f->partial,
-	    "roles", track_roles_name(c->roles),
-	    "client", ep(&c->key, ci), "server", ep(&c->key, !ci),
-	    "first", secs(c->first_t - t0), "last", secs(c->last_t - t0),
+	    "id", (json_int_t)track_conn_id(c), "partial", f->partial,
+	    "roles", track_roles_name(track_conn_roles(c)),
+	    "client", ep(c, FSM_CLIENT), "server", ep(c, FSM_SERVER),
+	    "first", secs(track_conn_first(c) - t0),
+	    "last", secs(track_conn_last(c) - t0),
 	    "states", "client", timeline(&f->side[0], t0),
 	    "server", timeline(&f->side[1], t0),
 	    "active_closer", who(fsm_closer(f)), "rst", f->rst_from >= 0,
 	    "rst_from", who(f->rst_from), "time_wait_side", who(fsm_tw_side(f)),
-	    "time_wait", tw, "conn_state", zeek_conn_state(&c->zeek, cb, sb),
-	    "history", c->zeek.hist,
+	    "time_wait", tw, "conn_state", zeek_conn_state(z, cb, sb),
+	    "history", z->hist,
 	    "bytes", "client", (json_int_t)cb, "server", (json_int_t)sb,
-	    "packet_count", "client", (json_int_t)c->npkts[0],
-	    "server", (json_int_t)c->npkts[1]);
+	    "packet_count", "client", (json_int_t)track_conn_packet_count(c, 0),
+	    "server", (json_int_t)track_conn_packet_count(c, 1));
+	pk = track_conn_packets(c, &npk);
 	if (!summary) {
 		json_t *a = json_array();
 		uint32_t i;
 
-		for (i = 0; i < c->npk; i++) {
-			const struct pkt *p = &c->pkts[i];
+		for (i = 0; i < npk; i++) {
+			const struct pkt *p = &pk[i];
 			char fl[10];
 
 			report_flags(p->flags, fl);
@@ -217,7 +227,7 @@ test_strings(void)
 	jw_lit(&w, "[");
 	jw_str(&w, nasty);
 	jw_lit(&w, ",");
-	jw_str(&w, nasty);		/* from the memo */
+	jw_str(&w, nasty);		/* the same again */
 	jw_lit(&w, ",");
 	jw_secs(&w, -1500000);
 	jw_lit(&w, ",");
@@ -229,7 +239,7 @@ test_strings(void)
 	UNIT_CHECK(got != NULL, "emitter text with escapes parses: %s", w.buf);
 	UNIT_CHECK(got && strcmp(json_string_value(json_array_get(got, 0)), nasty) == 0 &&
 	    strcmp(json_string_value(json_array_get(got, 1)), nasty) == 0,
-	    "strings survive escaping (and the memo)");
+	    "strings survive escaping (twice)");
 	UNIT_CHECK(got && json_real_value(json_array_get(got, 2)) == -1.5,
 	    "negative time");
 	UNIT_CHECK(got && json_integer_value(json_array_get(got, 3)) == -42 &&
@@ -267,6 +277,67 @@ test_strings(void)
 	}
 }
 
+/* jw_str(s) parsed back, as a new string (NULL if it did not parse). */
+static char *
+roundtrip(const char *s, char **text)
+{
+	struct jw w;
+	json_t *v;
+	char *r = NULL;
+
+	jw_init(&w, JSON_COMPACT);
+	jw_str(&w, s);
+	jw_lit(&w, "\0");
+	*text = strdup(w.buf);
+	v = json_loads(w.buf, JSON_DECODE_ANY, NULL);
+	if (v != NULL && json_is_string(v))
+		r = strdup(json_string_value(v));
+	json_decref(v);
+	jw_free(&w);
+	return r;
+}
+
+/*
+ * Every string: each of the 255 one-byte strings and every two-byte
+ * string is written as Jansson writes it (the plain-ASCII fast path
+ * included); bytes that are not UTF-8 come back as their Latin-1 letter.
+ */
+static void
+test_any_bytes(void)
+{
+	char s[3] = "", *got, *text, *want, *fixed;
+	json_t *v;
+	size_t n;
+	int a, b, bad = 0, badlat = 0;
+
+	for (a = 1; a < 256; a++) {
+		for (b = 0; b < 256; b++) {
+			s[0] = (char)a;
+			s[1] = (char)b;
+			fixed = jw_utf8(s, strlen(s), &n);
+			v = json_stringn(fixed, n);
+			want = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+			got = roundtrip(s, &text);
+			if (want == NULL || got == NULL || strcmp(text, want) != 0 ||
+			    strcmp(got, fixed) != 0)
+				bad++;
+			free(want);
+			free(got);
+			free(text);
+			free(fixed);
+			json_decref(v);
+		}
+	}
+	UNIT_EQ_INT(bad, 0, "every 1- and 2-byte string is written as Jansson writes its UTF-8 form");
+	got = roundtrip("caf\xe9 \xff\xc3\xa9 \xed\xa0\x80 \xc0\xaf", &text);
+	badlat = got == NULL || strcmp(got, "caf\xc3\xa9 \xc3\xbf\xc3\xa9 "
+	    "\xc3\xad\xc2\xa0\xc2\x80 \xc3\x80\xc2\xaf") != 0;
+	UNIT_CHECK(!badlat, "invalid bytes (lone, surrogate, overlong) read as "
+	    "Latin-1, valid UTF-8 kept: %s", text);
+	free(got);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -279,5 +350,6 @@ main(void)
 	UNIT_EQ_INT(nequal, nchecked, "summary: emitter == Jansson for all %d",
 	    nchecked);
 	test_strings();
+	test_any_bytes();
 	return unit_done();
 }
