@@ -33,12 +33,56 @@ STAMPED_TIME_RE='^[0-9.]+ [A-Z][a-z]{2} [A-Z][a-z]{2} [ 123][0-9] [0-2][0-9]:[0-
 	line=$(tr -d '\r\n' <"$T/got")
 	[[ $line =~ $CTIME_RE ]]
 	t=$(date -d "$line" +%s)
-	[ "$t" -ge "$before" ] && [ "$t" -le "$after" ]
+	[ "$t" -ge "$before" ]
+	[ "$t" -le "$after" ]
 	wait_for "$T/d.err" "close 127\.0\.0\.1:[0-9]+ \(server closed first\)$" 5
 	# the active closer's side (local port = server port) is in TIME_WAIT
 	cport=$(sed -n 's/.* close 127\.0\.0\.1:\([0-9]*\) (server closed first)$/\1/p' "$T/d.err")
 	[ "$(tw_count "$PORT" "$cport")" -eq 1 ]
 	[ "$(tw_count "$cport" "$PORT")" -eq 0 ]
+}
+
+# accept_port N: the client port of daytimed's Nth "accept" line.
+accept_port() {
+	sed -n 's/.* accept 127\.0\.0\.1:\([0-9]*\)\( child [0-9]*\)\{0,1\}$/\1/p' "$T/d.err" | sed -n "$1p"
+}
+
+@test "daytimed logs who really closed first: the server for telnet holding its stdin, the client for telnet whose stdin ended" {
+	start_server d daytimed -m fork -s 2
+	start_telnet a "$PORT"			# stdin open 20 s
+	wait_count "$T/d.err" ' accept ' 1 5
+	setsid telnet 127.0.0.1 "$PORT" </dev/null >"$T/b.tel" 2>&1 3>&- &
+	echo "$!" >>"$T/.pgids"			# stdin at EOF: telnet sends its FIN at once
+	wait_count "$T/d.err" ' close 127\.0\.0\.1:' 2 10
+	a=$(accept_port 1) b=$(accept_port 2)
+	run grep -E ' close 127\.0\.0\.1:[0-9]+ ' "$T/d.err"
+	assert_line --regexp " daytimed\[[0-9]+\]: close 127\.0\.0\.1:$a \(server closed first\)$"
+	assert_line --regexp " daytimed\[[0-9]+\]: close 127\.0\.0\.1:$b \(client closed first\)$"
+	[ "${#lines[@]}" -eq 2 ]
+	# the first closer's side holds TIME_WAIT: the server's for a; for b
+	# never the server's (b's own, unless b closed before the time arrived
+	# and answered it with a reset: then nobody's)
+	[ "$(tw_count "$PORT" "$a")" -eq 1 ]
+	[ "$(tw_count "$a" "$PORT")" -eq 0 ]
+	[ "$(tw_count "$PORT" "$b")" -eq 0 ]
+}
+
+@test "daytimed: a client that reads the time and closes during the pause closed first (log, and TIME_WAIT on its side)" {
+	start_server d daytimed -m iterative -s 1
+	exec 5<>/dev/tcp/127.0.0.1/"$PORT"
+	IFS= read -r line <&5
+	exec 5>&- 5<&-				# all read: close() sends a FIN
+	[[ ${line%$'\r'} =~ $CTIME_RE ]]
+	wait_for "$T/d.err" ' close 127\.0\.0\.1:' 5
+	c=$(accept_port 1)
+	run grep ' close ' "$T/d.err"
+	assert_output --regexp "^[^ ]+ daytimed\[$SERVER_PID\]: close 127\.0\.0\.1:$c \(client closed first\)$"
+	[ "$(tw_count "$c" "$PORT")" -eq 1 ]
+	[ "$(tw_count "$PORT" "$c")" -eq 0 ]
+	# the pause was kept: the close came 1 s after the time was sent
+	sent=$(grep ' sent ' "$T/d.err" | cut -d' ' -f1)
+	closed=$(grep ' close ' "$T/d.err" | cut -d' ' -f1)
+	fcmp "$(date -d "$closed" +%s.%N) - $(date -d "$sent" +%s.%N) >= 0.95"
 }
 
 @test "iterative daytimed -s 2: the second client waits in the backlog and gets its time 2 s later" {
@@ -140,10 +184,7 @@ STAMPED_TIME_RE='^[0-9.]+ [A-Z][a-z]{2} [A-Z][a-z]{2} [ 123][0-9] [0-2][0-9]:[0-
 		[ "$(wc -c <"$T/c$i")" -eq 26 ]
 	done
 	wait_count "$T/d.err" ' close 127\.0\.0\.1:[0-9]+ \(server closed first\)$' 20 5
-	for i in $(seq 1 40); do
-		[ -z "$(ps -o stat= --ppid "$SERVER_PID")" ] && break
-		sleep 0.05
-	done
+	wait_until 5 no_children "$SERVER_PID"
 	run ps -o stat= --ppid "$SERVER_PID"
 	refute_output --partial Z
 	assert_output ""

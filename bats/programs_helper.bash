@@ -30,6 +30,24 @@ start_telnet() {
 	echo "$!" >>"$T/.pgids"
 }
 
+# wait_until SECONDS CMD...: polls every 20 ms until CMD succeeds (a pid
+# gone, a socket in ss); 1 with a message after SECONDS.
+wait_until() {
+	local limit=$1 i
+	shift
+	for ((i = 0; i < limit * 50; i++)); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	echo "timeout (${limit}s) waiting for: $*" >&2
+	return 1
+}
+
+# no_children PID: PID has no child process left (not even a zombie).
+no_children() {
+	[ -z "$(ps -o pid= --ppid "$1")" ]
+}
+
 # stamp_of NAME REGEX: arrival time of the first line of NAME.tel matching.
 stamp_of() {
 	grep -E -m1 -- "$2" "$T/$1.tel" | cut -d' ' -f1
@@ -135,4 +153,10 @@ log_check() {
 # reused port number cannot be counted by mistake).
 tw_count() {
 	ss -Htan state time-wait "sport = :$1 and dport = :$2" | wc -l
+}
+
+# tw_is LOCALPORT REMOTEPORT N: exactly N such TIME_WAIT sockets (for
+# wait_until: the last ACK may still be on its way).
+tw_is() {
+	[ "$(tw_count "$1" "$2")" -eq "$3" ]
 }

@@ -28,7 +28,7 @@ wait_for() {
 wait_count() {
 	local file=$1 re=$2 n=$3 limit=${4:-10} i c=0
 	for ((i = 0; i < limit * 50; i++)); do
-		c=$(grep -cE -- "$re" "$file" 2>/dev/null)
+		c=$(grep -cE -- "$re" "$file" 2>/dev/null) || true	# grep -c: 1 when 0
 		[ "${c:-0}" -ge "$n" ] && return 0
 		sleep 0.02
 	done

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "closeorder.h"
 #include "common/sock.h"
 #include "common/tstamp.h"
 
@@ -81,6 +82,7 @@ serve(int fd, const char *peer, double secs, const sigset_t *mask)
 {
 	char buf[64];
 	time_t now = time(NULL);
+	enum closeorder who;
 	size_t n;
 
 	ctime_r(&now, buf);
@@ -95,8 +97,15 @@ serve(int fd, const char *peer, double secs, const sigset_t *mask)
 	}
 	tstamp_event("sent %s: %.*s", peer, (int)n, buf);
 	nap(secs, mask);
-	close(fd);
-	tstamp_event("close %s (server closed first)", peer);
+	/* Our FIN, and who really closed first (telnet whose stdin ended
+	 * may have closed during the pause): see closeorder.c. */
+	if (closeorder_close(fd, &who) < 0) {
+		tstamp_event("read %s: %s", peer, strerror(errno));
+		tstamp_event("close %s (client gone)", peer);
+		return;
+	}
+	tstamp_event("close %s (%s closed first)", peer,
+	    who == CLOSEORDER_WE_FIRST ? "server" : "client");
 }
 
 static void
