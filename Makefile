@@ -78,6 +78,20 @@ grade-all: all
 	@bash scenarios/grade-all.sh $(if $(OUT),--out '$(OUT)') '$(SUBMISSIONS)'
 
 # --- pages (HTML reports) ---------------------------------------------------
+# bin/tcppage carries its template: embed turns page.{html,css,js} into C.
+PAGE_TMPL = src/page/page.html src/page/page.css src/page/page.js
+$(OBJ)/page/embed: src/page/embed.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+$(OBJ)/page/page_tmpl.c: $(OBJ)/page/embed $(PAGE_TMPL)
+	$(OBJ)/page/embed $(PAGE_TMPL) > $@.tmp && mv $@.tmp $@
+$(OBJ)/page/page_tmpl.o: $(OBJ)/page/page_tmpl.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The pictures docs/page.md shows (Chromium headless; only this target writes them).
+screenshots: all
+	@bash src/page/screenshots.sh docs/img
+.PHONY: screenshots
 
 # --- exercises -----------------------------------------------------------------
 

@@ -1,0 +1,224 @@
+#!/usr/bin/env bats
+# bin/tcppage: the report as one HTML page, checked in a real browser
+# (Chromium headless, driven by bin/pagecheck over the DevTools protocol).
+# Every assertion reads the DOM, never pixels: the ladders, state bands,
+# packets and moment markers must carry exactly the report's states and
+# times. Inputs need no scenario run: scenario-shaped reports committed in
+# bats/fixtures/pages/, and tcpobserve reports of the golden captures.
+
+load test_helper
+
+PAGES=$FIXTURES/pages
+
+setup() {
+	[ -x /usr/bin/chromium-headless-shell ] || [ -n "${CHROMIUM:-}" ] ||
+		skip "chromium-headless-shell not installed"
+}
+
+# page JSON: writes $BATS_TEST_TMPDIR/page.html from JSON (a file), loads it,
+# leaves pagecheck's answer in $BATS_TEST_TMPDIR/check.json and checks what
+# every page must be: loaded with its script done, no console error, no
+# exception, no request but the page itself, a non-blank screenshot of the
+# window's size.
+page() {
+	local json=$1 out=$BATS_TEST_TMPDIR
+	"$BIN/tcppage" -o "$out/page.html" "$json"
+	"$BIN/pagecheck" -t 90 -w 1280 -H 900 -s "$out/page.png" \
+		-e "$(cat "$PAGES/dom.js")" "$out/page.html" >"$out/check.json"
+	jq -e '.value.ready == "1"' "$out/check.json" >/dev/null ||
+		{ echo "page script did not finish"; jq . "$out/check.json"; return 1; }
+	jq -e '[.console[] | select(.level == "error" or .level == "warning")] == []' \
+		"$out/check.json" >/dev/null ||
+		{ echo "console:"; jq .console "$out/check.json"; return 1; }
+	jq -e '.exceptions == []' "$out/check.json" >/dev/null ||
+		{ echo "exceptions:"; jq .exceptions "$out/check.json"; return 1; }
+	jq -e --arg url "file://$(realpath "$out/page.html")" '.requests == [$url]' \
+		"$out/check.json" >/dev/null ||
+		{ echo "requests:"; jq .requests "$out/check.json"; return 1; }
+	jq -e '.screenshot.width == 1280 and .screenshot.height == 900
+		and .screenshot.drawn > 0.02' "$out/check.json" >/dev/null ||
+		{ echo "screenshot:"; jq .screenshot "$out/check.json"; return 1; }
+	# the PNG on disk: signature and IHDR size
+	[ "$(head -c 8 "$out/page.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+	[ "$(od -An -tu1 -j16 -N8 "$out/page.png" | tr -s ' ' | sed 's/^ //')" = "0 0 5 0 0 0 3 132" ]
+}
+
+# bands_match JSON: every ladder's state bands are the report's states of
+# its connection, in order, with the same start time (exact) and label.
+bands_match() {
+	jq -e --slurpfile r "$1" '
+		.value.ladders | length == ($r[0].connections | length)
+		and all(.[]; . as $l | $r[0].connections[$l.index] as $c
+			| $l.conn == ($c.id | tostring)
+			and ([$l.client[] | {state, t}] == [$c.states.client[] | {state, t}])
+			and ([$l.server[] | {state, t}] == [$c.states.server[] | {state, t}])
+			and all($l.client[], $l.server[]; .label == .state)
+			and ([$l.packets[] | {t, flags, from}] == [$c.packets[] | {t, flags, from}]))' \
+		"$BATS_TEST_TMPDIR/check.json" >/dev/null ||
+		{ jq -c '.value.ladders[] | {conn, client, server}' "$BATS_TEST_TMPDIR/check.json"; return 1; }
+}
+
+# moments_match JSON: the four moments as markers on every ladder and as
+# boxes, each at the report's t; each box a netstat -tanop table with one
+# row per socket of the snapshot, and the pstree text.
+moments_match() {
+	jq -e --slurpfile r "$1" '
+		($r[0].moments | to_entries | map({id: .key, t: .value.t})) as $m
+		| ($m | length) == 4
+		and all(.value.ladders[]; .moments == $m)
+		and ([.value.moments[] | {id, t}] == $m)
+		and all(.value.moments[]; .head == ["Proto", "Recv-Q", "Send-Q", "Local Address",
+			"Foreign Address", "State", "PID/Program name", "Timer"])
+		and ([.value.moments[] | .rows] == [$r[0].moments[] | .snapshot.sockets | length])
+		and ([.value.moments[] | .tree] == [$r[0].moments[] | .process_tree.text])' \
+		"$BATS_TEST_TMPDIR/check.json" >/dev/null ||
+		{ jq -c '.value.moments' "$BATS_TEST_TMPDIR/check.json"; return 1; }
+}
+
+# verdict_links JSON: one sentence per claim, and every evidence path a link
+# to an element that exists; following the first one highlights it.
+verdict_links() {
+	jq -e --slurpfile r "$1" '
+		.value.sentences == ($r[0].verdict.sentences | length)
+		and (.value.links | length) == ([$r[0].verdict.sentences[].evidence[]] | length)
+		and all(.value.links[]; .exists) and .value.unlinked == []
+		and .value.highlighted == true' "$BATS_TEST_TMPDIR/check.json" >/dev/null ||
+		{ jq -c '.value | {sentences, links, unlinked, highlighted}' "$BATS_TEST_TMPDIR/check.json"; return 1; }
+}
+
+@test "concurrent scenario page: one ladder per connection with the report's exact states, moments and verdict links" {
+	page "$PAGES/concurrent.json"
+	bands_match "$PAGES/concurrent.json"
+	moments_match "$PAGES/concurrent.json"
+	verdict_links "$PAGES/concurrent.json"
+	# the packets are labelled as the textbook does
+	jq -e '[.value.ladders[0].packets[].label] ==
+		["SYN", "SYN,ACK", "ACK", "PSH,ACK 26", "ACK", "FIN,ACK", "FIN,ACK", "ACK"]' \
+		"$BATS_TEST_TMPDIR/check.json"
+	# netstat's columns: LISTEN shows Send-Q 0 as netstat -tan does, remote port *
+	grep -q 'tcp00127.0.0.1:[0-9]*0.0.0.0:\*LISTEN[0-9]*/daytimed' <<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json" | tr -d ' \t')"
+}
+
+@test "active-close scenario page: the client's TIME_WAIT band and its typed exit are drawn" {
+	page "$PAGES/active-close.json"
+	bands_match "$PAGES/active-close.json"
+	moments_match "$PAGES/active-close.json"
+	verdict_links "$PAGES/active-close.json"
+	jq -e '.value.ladders[0].client | map(.state) | index("TIME_WAIT") != null' "$BATS_TEST_TMPDIR/check.json"
+	grep -q '> exit (typed)' <<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json")"
+}
+
+@test "sequential scenario page: exact states, moments and verdict links" {
+	page "$PAGES/sequential.json"
+	bands_match "$PAGES/sequential.json"
+	moments_match "$PAGES/sequential.json"
+	verdict_links "$PAGES/sequential.json"
+}
+
+@test "a refused connection: one ladder, the RST drawn as a RST, client CLOSED SYN_SENT CLOSED" {
+	"$BIN/tcpobserve" -r "$GOLDEN/refused.pcap" -o "$BATS_TEST_TMPDIR/r.json"
+	page "$BATS_TEST_TMPDIR/r.json"
+	bands_match "$BATS_TEST_TMPDIR/r.json"
+	jq -e '.value.ladders[0] | ([.client[].state] == ["CLOSED", "SYN_SENT", "CLOSED"])
+		and ([.server[].state] == ["CLOSED"])
+		and ([.packets[].cls] == ["pkt", "pkt rst"])
+		and ([.packets[].label] == ["SYN", "RST,ACK"])' "$BATS_TEST_TMPDIR/check.json"
+}
+
+@test "a capture with no connection gives a page that says so" {
+	"$BIN/tcpobserve" -r "$GOLDEN/refused.pcap" -o "$BATS_TEST_TMPDIR/r.json" port 1
+	jq -e '.connections == []' "$BATS_TEST_TMPDIR/r.json"
+	page "$BATS_TEST_TMPDIR/r.json"
+	jq -e '.value.ladders == [] and (.value.text | test("No TCP connection in this capture"))' \
+		"$BATS_TEST_TMPDIR/check.json"
+}
+
+@test "a capture that starts mid-connection: partial ladders with the report's states" {
+	# no SYN captured: every connection of the file starts ESTABLISHED
+	"$BIN/tcpobserve" -r "$GOLDEN/client-close.pcap" -o "$BATS_TEST_TMPDIR/m.json" 'tcp[13] & 2 == 0'
+	jq -e '.connections | length == 1 and all(.[]; .partial)' "$BATS_TEST_TMPDIR/m.json"
+	page "$BATS_TEST_TMPDIR/m.json"
+	bands_match "$BATS_TEST_TMPDIR/m.json"
+	grep -q 'partial: the start was not captured' <<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json")"
+}
+
+@test "every golden capture draws with its exact states" {
+	for p in "$GOLDEN"/*.pcap; do
+		n=$(basename "$p" .pcap)
+		[ "$n" = many ] && continue
+		"$BIN/tcpobserve" -r "$p" -o "$BATS_TEST_TMPDIR/$n.json"
+		page "$BATS_TEST_TMPDIR/$n.json" || { echo "in $n"; return 1; }
+		bands_match "$BATS_TEST_TMPDIR/$n.json" || { echo "in $n"; return 1; }
+	done
+}
+
+@test "50 connections: an overview row each, no ladder until a row is opened" {
+	"$BIN/tcpobserve" -r "$GOLDEN/many.pcap" -o "$BATS_TEST_TMPDIR/many.json"
+	page "$BATS_TEST_TMPDIR/many.json"
+	jq -e '.value.rows == 50 and .value.ladders == []
+		and .value.pager == "connections 1–50 of 50, page 1 of 1"' "$BATS_TEST_TMPDIR/check.json"
+	# opened, row 7 draws the ladder of connection 7 with its exact states
+	"$BIN/pagecheck" -t 60 -e 'document.querySelectorAll("details.ov-row")[6].open = true;
+		new Promise(ok => setTimeout(ok, 50)).then(() => '"$(cat "$PAGES/dom.js")"')' \
+		"$BATS_TEST_TMPDIR/page.html" >"$BATS_TEST_TMPDIR/open.json"
+	jq -e --slurpfile r "$BATS_TEST_TMPDIR/many.json" '
+		($r[0].connections | map(select(.id == 7))[0]) as $c
+		| .value.ladders | length == 1 and .[0].conn == "7"
+		and [.[0].client[] | {state, t}] == [$c.states.client[] | {state, t}]
+		and [.[0].server[] | {state, t}] == [$c.states.server[] | {state, t}]' \
+		"$BATS_TEST_TMPDIR/open.json"
+}
+
+@test "10 000 connections: the page loads, paginated 100 rows at a time" {
+	"$BIN/pcapgen" -n 10000 -o "$BATS_TEST_TMPDIR/big.pcap"
+	"$BIN/tcpobserve" -r "$BATS_TEST_TMPDIR/big.pcap" -o "$BATS_TEST_TMPDIR/big.json"
+	page "$BATS_TEST_TMPDIR/big.json"
+	jq -e '.value.rows == 100 and .value.ladders == []
+		and .value.pager == "connections 1–100 of 10000, page 1 of 100"' "$BATS_TEST_TMPDIR/check.json"
+}
+
+@test "escaping: markup, quotes and bad bytes in a file name, a client line, the server's output are text" {
+	page "$PAGES/hostile.json"
+	jq -e '.value.pwned == null and .value.elements == 0 and .value.scripts == 2' \
+		"$BATS_TEST_TMPDIR/check.json"
+	text=$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json")
+	grep -qF '/tmp/<script>document.body.dataset.pwned=1</script>"q" '"'"'s'"'"' '$'\xef\xbf\xbd\xef\xbf\xbd''.pcap' <<<"$text"
+	grep -qF '<b class="injected">bold</b><script>' <<<"$text"
+	grep -qF '<img src=x onerror="document.body.dataset.pwned=3"> & </pre></script><!--' <<<"$text"
+	grep -qF '(a) </script><script>document.body.dataset.pwned=4</script>' <<<"$text"
+	grep -qF '<i>not markup</i>' <<<"$text"
+	# and a capture file name with markup and quotes, through tcpobserve
+	mkdir "$BATS_TEST_TMPDIR/<script>alert(\"x\")<"
+	f="$BATS_TEST_TMPDIR/<script>alert(\"x\")</script>'&amp;.pcap"
+	cp "$GOLDEN/refused.pcap" "$f"
+	"$BIN/tcpobserve" -r "$f" -o "$BATS_TEST_TMPDIR/f.json"
+	page "$BATS_TEST_TMPDIR/f.json"
+	jq -e --arg f "$f" '(.value.text | contains($f)) and (.value.h1 == "tcpobserve: " + $f)
+		and .value.elements == 0 and .value.scripts == 2' "$BATS_TEST_TMPDIR/check.json"
+}
+
+@test "tcppage: bad input is one line on stderr and status 1, bad usage 2" {
+	echo '{"connections": [' >"$BATS_TEST_TMPDIR/bad.json"
+	run "$BIN/tcppage" -o "$BATS_TEST_TMPDIR/x.html" "$BATS_TEST_TMPDIR/bad.json"
+	assert_failure 1
+	assert_output "tcppage: $BATS_TEST_TMPDIR/bad.json: not a tcplab report: line 2: ']' expected near end of file"
+	[ ! -e "$BATS_TEST_TMPDIR/x.html" ] && [ ! -e "$BATS_TEST_TMPDIR/x.html.tmp" ]
+	run "$BIN/tcppage" "$BATS_TEST_TMPDIR/none.json"
+	assert_failure 1
+	assert_output "tcppage: $BATS_TEST_TMPDIR/none.json: No such file or directory"
+	run "$BIN/tcppage"
+	assert_failure 2
+	run "$BIN/tcppage" -o "$BATS_TEST_TMPDIR/no/such/dir/x.html" "$PAGES/concurrent.json"
+	assert_failure 1
+	assert_output --partial "No such file or directory"
+}
+
+@test "tcppage reads stdin and names the page after the report" {
+	"$BIN/tcppage" - <"$PAGES/concurrent.json" >"$BATS_TEST_TMPDIR/p.html"
+	grep -q '<title>tcplab: concurrent</title>' "$BATS_TEST_TMPDIR/p.html"
+	"$BIN/tcppage" --title 'my <lab> & "me"' "$PAGES/concurrent.json" >"$BATS_TEST_TMPDIR/p.html"
+	grep -q '<title>my &lt;lab&gt; &amp; &quot;me&quot;</title>' "$BATS_TEST_TMPDIR/p.html"
+	# self-contained: nothing that could fetch
+	run grep -Eio '(src|href)="(https?:)?//[^"]*"|@import|url\(http' "$BATS_TEST_TMPDIR/p.html"
+	assert_failure
+}
