@@ -16,7 +16,7 @@
 
 #include "fsm.h"
 #include "ladder.h"
-#include "report.h"
+#include "record.h"
 
 #define ARROW 26	/* arrow width in characters */
 #define STATEW 13
@@ -183,7 +183,7 @@ header(FILE *out, const struct conn *c, int64_t t0)
 
 	for (r = 0; r < 2; r++) {
 		track_conn_endpoint(c, r, &ep);
-		report_endpoint_str(&ep, a[r], sizeof a[r]);
+		record_endpoint_str(&ep, a[r], sizeof a[r]);
 	}
 	fprintf(out, "connection %llu: client %s -> server %s   [%s %s]\n",
 	    (unsigned long long)track_conn_id(c), a[FSM_CLIENT], a[FSM_SERVER],

@@ -11,6 +11,7 @@
 
 #include "capture.h"
 #include "jw.h"
+#include "record.h"
 #include "track.h"
 
 #define REPORT_SCHEMA 1
@@ -43,16 +44,5 @@ void report_conn(void *ctx, const struct conn *c);
 int report_end(struct report *r, uint64_t dropped, const char *truncated);
 
 void report_free(struct report *r);
-
-/* Appends one connection as a JSON object to w; t0 in µs. */
-void report_write_conn(struct jw *w, const struct conn *c, int64_t t0,
-    int summary);
-
-/* "127.0.0.1:80" or "[::1]:80" for an endpoint. */
-void report_endpoint_str(const struct track_endpoint *ep, char *buf,
-    size_t len);
-
-/* Scapy-style flag letters of a segment ("S", "SA", "FA", "PA", "R"). */
-void report_flags(uint8_t flags, char buf[10]);
 
 #endif

@@ -1,40 +1,30 @@
 /*
  * track.c — from segments to connections.
  *
- * Memory follows the connections open at once, not the file: a connection
- * that can no longer change (both sides CLOSED or in TIME_WAIT) is queued to
- * expire 60 s of *capture time* after its last packet (which covers its
- * TIME_WAIT), or earlier when a new SYN reuses its 4-tuple; then it is
- * emitted and its memory recycled. The expiry queue is a FIFO: every entry
- * is "last packet + 60 s", so entries arrive in time order.
+ * Memory follows the connections open at once, not the file. A connection
+ * that can no longer change (both sides CLOSED or in TIME_WAIT) is queued
+ * to be written TRACK_LINGER_US of *capture time* after its last packet
+ * (time for a lost final ACK and a retransmitted FIN to show), or earlier
+ * when a new SYN reuses its 4-tuple; then it is emitted and its memory
+ * recycled. If a side is still in TIME_WAIT then, only the tuple and the
+ * second its TIME_WAIT ends stay behind, in twtab (16 bytes for IPv4):
+ * enough to see that a later packet belongs to the written connection
+ * (counted in the capture's packets, nothing else) and that a SYN starts a
+ * new one. The expiry queue is a FIFO: every entry is "last packet +
+ * TRACK_LINGER_US", so entries arrive in time order.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
+#include "roles.h"
 #include "track.h"
+#include "twtab.h"
 
-#define LINGER_US	FSM_TIME_WAIT_US
-#define NSERVERS	256
-
-struct conn {
-	struct conn *prev, *next;	/* live connections, in id order */
-	struct ct_key key;
-	uint8_t client_is_0;		/* key endpoint 0 is the client */
-	uint8_t roles;			/* enum track_roles */
-	uint8_t base_set[2];
-	uint32_t gen;
-	uint64_t id;
-	int64_t first_t, last_t, expire_at;
-	uint32_t base[2];		/* relative sequence bases, by role */
-	uint32_t hi_end[2];		/* highest relative payload end */
-	uint64_t npkts[2];
-	struct fsm fsm;
-	struct zeek zeek;
-	struct pkt *pkts;
-	uint32_t npk, cappk;
-};
+/* How many connections ahead in the expiry queue their slots are fetched. */
+#define PREFETCH	8
 
 struct expent {
 	struct conn *c;
@@ -42,19 +32,14 @@ struct expent {
 	int64_t at;
 };
 
-struct server_ep {
-	uint8_t family;
-	uint16_t port;
-	uint8_t addr[16];
-};
-
 struct track {
 	struct conntab *tab;
 	struct conn *head, *tail, *free;
 	struct expent *q;
 	size_t qcap, qhead, qlen;
-	struct server_ep servers[NSERVERS];
-	unsigned nservers;
+	struct roles known;		/* servers seen so far */
+	struct twtab *tw;		/* written connections in TIME_WAIT */
+	int failed;			/* errno of a failure in expire() */
 	uint64_t next_id;
 	int keep_packets;
 	track_emit_fn *emit;
@@ -80,7 +65,9 @@ track_new(int keep_packets, track_emit_fn *emit, void *ctx)
 
 	if (tr == NULL)
 		return NULL;
-	if ((tr->tab = conntab_new()) == NULL) {
+	if ((tr->tab = conntab_new()) == NULL ||
+	    (tr->tw = twtab_new()) == NULL) {
+		conntab_free(tr->tab);
 		free(tr);
 		return NULL;
 	}
@@ -89,76 +76,6 @@ track_new(int keep_packets, track_emit_fn *emit, void *ctx)
 	tr->ctx = ctx;
 	tr->next_id = 1;
 	return tr;
-}
-
-uint64_t
-track_conn_id(const struct conn *c)
-{
-	return c->id;
-}
-
-int
-track_conn_roles(const struct conn *c)
-{
-	return c->roles;
-}
-
-void
-track_conn_endpoint(const struct conn *c, int role, struct track_endpoint *ep)
-{
-	int e = (role == FSM_CLIENT) == (c->client_is_0 != 0) ? 0 : 1;
-
-	ep->family = c->key.family;
-	ep->port = c->key.port[e];
-	ep->addr = c->key.addr[e];
-}
-
-int64_t
-track_conn_first(const struct conn *c)
-{
-	return c->first_t;
-}
-
-int64_t
-track_conn_last(const struct conn *c)
-{
-	return c->last_t;
-}
-
-const struct fsm *
-track_conn_fsm(const struct conn *c)
-{
-	return &c->fsm;
-}
-
-const struct zeek *
-track_conn_zeek(const struct conn *c)
-{
-	return &c->zeek;
-}
-
-uint64_t
-track_conn_packet_count(const struct conn *c, int role)
-{
-	return c->npkts[role];
-}
-
-const struct pkt *
-track_conn_packets(const struct conn *c, uint32_t *n)
-{
-	*n = c->npk;
-	return c->pkts;
-}
-
-uint64_t
-track_bytes(const struct conn *c, int role)
-{
-	uint32_t e = c->hi_end[role];
-
-	/* relative to an ISN, sequence 1 is the first payload byte */
-	if (c->base_set[role] == 2 && e > 0)
-		return e - 1;
-	return e;
 }
 
 static int
@@ -183,12 +100,48 @@ qpush(struct track *tr, struct conn *c)
 	return 0;
 }
 
-/* Emits c and recycles it (its packet buffer is kept for the next one). */
-static void
-retire(struct track *tr, struct conn *c, int64_t now)
+/* The capture second of t (µs): rounded down, or up. */
+static uint32_t
+secs(int64_t t, int up)
 {
+	if (t <= 0)
+		return 0;
+	t = (t + (up ? 999999 : 0)) / 1000000;
+	return t > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
+/* c is written at now: its tuple stays in twtab while in TIME_WAIT. */
+static int
+remember(struct track *tr, const struct conn *c, int64_t now)
+{
+	int64_t until = -1;
+	int r;
+
+	for (r = 0; r < 2; r++) {
+		const struct fsm_side *x = &c->fsm.side[r];
+
+		if (x->k.state == FSM_TIME_WAIT && x->tw_end < 0 &&
+		    x->k.tw_since + FSM_TIME_WAIT_US > until)
+			until = x->k.tw_since + FSM_TIME_WAIT_US;
+	}
+	if (until <= now)
+		return 0;
+	return twtab_put(tr->tw, &c->key, secs(until, 1), secs(now, 0));
+}
+
+/*
+ * Emits c and recycles it (its packet buffer is kept for the next one);
+ * keep: remember its tuple if in TIME_WAIT. -1 if that failed (errno).
+ */
+static int
+retire(struct track *tr, struct conn *c, int64_t now, int keep)
+{
+	int rc = 0;
+
 	fsm_expire(&c->fsm, now);
 	tr->emit(tr->ctx, c);
+	if (keep)
+		rc = remember(tr, c, now);
 	if (conntab_get(tr->tab, &c->key) == c)
 		conntab_del(tr->tab, &c->key);
 	if (c->prev)
@@ -202,78 +155,52 @@ retire(struct track *tr, struct conn *c, int64_t now)
 	c->gen++;
 	c->next = tr->free;
 	tr->free = c;
+	return rc;
 }
 
-/* Emits every connection whose expiry time has come. */
+/* Emits every connection whose time has come (failures: tr->failed). */
 static void
 expire(struct track *tr, int64_t now)
 {
 	while (tr->qlen > 0) {
 		struct expent *e = &tr->q[tr->qhead];
+		struct expent *ahead = &tr->q[(tr->qhead + PREFETCH) &
+		    (tr->qcap - 1)];
 
 		if (e->at > now)
 			break;
-		if (e->c->gen == e->gen && e->c->expire_at == e->at)
-			retire(tr, e->c, now);
+		if (tr->qlen > PREFETCH && ahead->c->gen == ahead->gen)
+			twtab_prefetch(tr->tw, &ahead->c->key);
+		if (e->c->gen == e->gen && e->c->expire_at == e->at &&
+		    retire(tr, e->c, now, 1) == -1)
+			tr->failed = errno;
 		tr->qhead = (tr->qhead + 1) & (tr->qcap - 1);
 		tr->qlen--;
 	}
 }
 
+/*
+ * A packet of no open connection, on a tuple in twtab: a SYN starts a new
+ * connection (0); anything else is a late packet of the written one (1):
+ * counted, a FIN restarts its TIME_WAIT (as Linux does), a RST ends it.
+ * 0 when the tuple is not in twtab; -1 on failure (errno).
+ */
 static int
-is_server(const struct track *tr, int family, const uint8_t *addr,
-    uint16_t port)
+late(struct track *tr, const struct ct_key *k, const struct seg *s,
+    int64_t t)
 {
-	unsigned i;
-
-	for (i = 0; i < tr->nservers && i < NSERVERS; i++) {
-		const struct server_ep *e = &tr->servers[i];
-
-		if (e->port == port && e->family == family &&
-		    memcmp(e->addr, addr, 16) == 0)
-			return 1;
+	if (!twtab_has(tr->tw, k, secs(t, 0)))
+		return 0;
+	if (s->flags & (SEG_SYN | SEG_RST)) {
+		twtab_del(tr->tw, k);
+		if (!(s->flags & SEG_RST))
+			return 0;
+	} else if ((s->flags & SEG_FIN) && twtab_put(tr->tw, k,
+	    secs(t + FSM_TIME_WAIT_US, 1), secs(t, 0)) == -1) {
+		return -1;
 	}
-	return 0;
-}
-
-static void
-remember_server(struct track *tr, const struct seg *s)
-{
-	struct server_ep *e;
-
-	if (is_server(tr, s->family, s->src, s->sport))
-		return;
-	e = &tr->servers[tr->nservers++ % NSERVERS];
-	e->family = s->family;
-	e->port = s->sport;
-	memcpy(e->addr, s->src, 16);
-}
-
-/* Which endpoint of a connection first seen as s serves; see enum roles. */
-static int
-guess_roles(const struct track *tr, const struct seg *s, int *src_is_client)
-{
-	uint8_t fl = s->flags & (SEG_SYN | SEG_ACK);
-
-	if (fl == SEG_SYN) {
-		*src_is_client = 1;
-		return TRACK_ROLES_SYN;
-	}
-	if (fl == (SEG_SYN | SEG_ACK)) {
-		*src_is_client = 0;
-		return TRACK_ROLES_SYNACK;
-	}
-	if (is_server(tr, s->family, s->dst, s->dport) ||
-	    is_server(tr, s->family, s->src, s->sport)) {
-		*src_is_client = is_server(tr, s->family, s->dst, s->dport);
-		return TRACK_ROLES_KNOWN_SERVER;
-	}
-	if (s->sport != s->dport) {
-		*src_is_client = s->sport > s->dport;
-		return TRACK_ROLES_LOWER_PORT;
-	}
-	*src_is_client = 1;
-	return TRACK_ROLES_FIRST_DST;
+	tr->st.late_packets++;
+	return 1;
 }
 
 static struct conn *
@@ -303,7 +230,7 @@ conn_new(struct track *tr, const struct ct_key *k, int src_is_0,
 		tr->free = c;
 		return NULL;
 	}
-	roles = guess_roles(tr, s, &src_is_client);
+	roles = roles_guess(&tr->known, s, &src_is_client);
 	c->roles = (uint8_t)roles;
 	c->client_is_0 = (uint8_t)(src_is_client == src_is_0);
 	c->id = tr->next_id++;
@@ -339,72 +266,6 @@ new_instance(const struct conn *c, int from, const struct seg *s)
 	return from == FSM_CLIENT && cl->state == FSM_SYN_SENT;
 }
 
-static int
-record(struct track *tr, struct conn *c, int from, const struct seg *s,
-    int64_t t)
-{
-	struct pkt *p;
-	int other = !from, r;
-
-	if (!c->base_set[from]) {
-		/* 2: the base is the ISN; 1: the first byte seen (partial) */
-		c->base[from] = (s->flags & SEG_SYN) ? s->seq : s->seq - 1;
-		c->base_set[from] = 2;
-		if (c->fsm.partial && !(s->flags & SEG_SYN)) {
-			c->base[from] = s->seq;
-			c->base_set[from] = 1;
-		}
-	}
-	if ((s->flags & SEG_ACK) && !c->base_set[other]) {
-		c->base[other] = s->ack;
-		c->base_set[other] = 1;
-		if (!c->fsm.partial) {	/* the ack is ISN + 1 */
-			c->base[other] = s->ack - 1;
-			c->base_set[other] = 2;
-		}
-	}
-	if (s->len > 0) {
-		uint32_t end = s->seq - c->base[from] + s->len;
-
-		if (end > c->hi_end[from] && end < 0x80000000u)
-			c->hi_end[from] = end;
-	}
-	if (!tr->keep_packets)
-		return 0;
-	if (c->npk == c->cappk) {
-		uint32_t ncap = c->cappk ? c->cappk * 2 : 16;
-		struct pkt *np = realloc(c->pkts, ncap * sizeof *np);
-
-		if (np == NULL)
-			return -1;
-		c->pkts = np;
-		c->cappk = ncap;
-	}
-	/* a rolled-back inference: the packets since showed the old state */
-	for (r = 0; r < 2; r++) {
-		uint32_t i;
-
-		if (!(c->fsm.rolled & (1 << r)))
-			continue;
-		for (i = c->fsm.rolled_pkt[r]; i < c->npk; i++) {
-			if (r == FSM_CLIENT)
-				c->pkts[i].cst = c->fsm.rolled_state[r];
-			else
-				c->pkts[i].sst = c->fsm.rolled_state[r];
-		}
-	}
-	p = &c->pkts[c->npk++];
-	p->t = t;
-	p->from = (uint8_t)from;
-	p->flags = s->flags;
-	p->seq = s->seq - c->base[from];
-	p->ack = (s->flags & SEG_ACK) ? s->ack - c->base[other] : 0;
-	p->len = s->len;
-	p->cst = c->fsm.side[FSM_CLIENT].k.state;
-	p->sst = c->fsm.side[FSM_SERVER].k.state;
-	return 0;
-}
-
 int
 track_packet(struct track *tr, enum decode_status st, const struct seg *s,
     int64_t t)
@@ -424,6 +285,10 @@ track_packet(struct track *tr, enum decode_status st, const struct seg *s,
 		tr->st.tend = t;
 	tr->st.status[st < DECODE_NSTATUS ? st : DECODE_NOT_IP]++;
 	expire(tr, tr->st.tend);
+	if (tr->failed) {
+		errno = tr->failed;
+		return -1;
+	}
 	if (st != DECODE_OK)
 		return 0;
 	tr->st.tcp_packets++;
@@ -433,9 +298,11 @@ track_packet(struct track *tr, enum decode_status st, const struct seg *s,
 		from = (src_is_0 == c->client_is_0) ? FSM_CLIENT : FSM_SERVER;
 		if (new_instance(c, from, s)) {
 			fsm_kill_time_wait(&c->fsm, t);
-			retire(tr, c, t);
+			retire(tr, c, t, 0);
 			c = NULL;
 		}
+	} else if ((from = late(tr, &k, s, t)) != 0) {
+		return from == 1 ? 0 : -1;
 	}
 	if (c == NULL) {
 		if ((c = conn_new(tr, &k, src_is_0, s, t)) == NULL)
@@ -446,13 +313,13 @@ track_packet(struct track *tr, enum decode_status st, const struct seg *s,
 	zeek_update(&c->zeek, from == FSM_CLIENT, s);
 	if (from == FSM_SERVER && (s->flags & (SEG_SYN | SEG_ACK)) ==
 	    (SEG_SYN | SEG_ACK))
-		remember_server(tr, s);
+		roles_remember(&tr->known, s);
 	c->npkts[from]++;
 	c->last_t = t;
-	if (record(tr, c, from, s, t) == -1)
+	if (conn_record(c, from, s, t, tr->keep_packets) == -1)
 		return -1;
 	if (fsm_finished(&c->fsm)) {
-		c->expire_at = t + LINGER_US;
+		c->expire_at = t + TRACK_LINGER_US;
 		if (qpush(tr, c) == -1)
 			return -1;
 	} else {
@@ -475,7 +342,7 @@ track_finish(struct track *tr, int64_t now)
 	if (now > tr->st.tend)
 		tr->st.tend = now;
 	while (tr->head != NULL)
-		retire(tr, tr->head, tr->st.tend);
+		retire(tr, tr->head, tr->st.tend, 0);
 	tr->qlen = 0;
 }
 
@@ -503,6 +370,7 @@ track_free(struct track *tr)
 		free(c);
 	}
 	conntab_free(tr->tab);
+	twtab_free(tr->tw);
 	free(tr->q);
 	free(tr);
 }

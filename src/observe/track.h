@@ -41,6 +41,14 @@ struct track_endpoint {
 	const uint8_t *addr;		/* network byte order, 4 or 16 bytes */
 };
 
+/*
+ * How long (capture time) a connection that can no longer change is kept
+ * whole after its last packet before it is written: a lost final ACK and
+ * the FIN retransmissions it causes still land in it. After that only a
+ * 16-byte record of a TIME_WAIT stays (see track.c).
+ */
+#define TRACK_LINGER_US		1000000
+
 /* Called once per finished connection; the connection is reused after. */
 typedef void track_emit_fn(void *ctx, const struct conn *c);
 
@@ -49,6 +57,7 @@ struct track_stats {
 	uint64_t status[DECODE_NSTATUS];	/* by decode_status */
 	int64_t t0, tlast;		/* first and last packet time (µs) */
 	int64_t tend;			/* how far the capture covered time */
+	uint64_t late_packets;		/* of connections written already */
 	int have_t0;
 };
 

@@ -13,8 +13,13 @@
  * ISN is higher: ISNs are a per-tuple hash plus a 64 ns clock, as in Linux).
  * Everything derives from the seed: same options, same bytes.
  *
- * The pcap format is written by hand (24-byte file header, 16-byte record
- * headers): no libpcap, so the generator cannot share a bug with a reader.
+ * -u N is the load of a busy server instead: every 4-tuple unique (client
+ * 10.0.0.1 + id / 16384, port 32768 + id % 16384; server 192.168.0.1),
+ * exactly N connections open at once, their packets taken in turn, one
+ * every GAP_US µs (default 5): nothing is ever replaced by a reused tuple.
+ *
+ * The pcap format is written by hand (pcapwrite.c): no libpcap, so the
+ * generator cannot share a bug with a reader.
  */
 #include <arpa/inet.h>
 
@@ -27,18 +32,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pcapwrite.h"
+
 #define PCAPGEN_USAGE \
 	"usage: pcapgen [-n CONNECTIONS] [-s SEED] [-i GAP_US] [-l en10mb|null]\n" \
-	"               [-p SERVER_PORT] -o FILE\n"
+	"               [-p SERVER_PORT] [-u CONCURRENT] -o FILE\n" \
+	"  -u N: unique 4-tuples: clients from 10.0.0.0/8 to server 192.168.0.1,\n" \
+	"        N connections open at once, one packet every GAP_US (default 5)\n"
 
 enum { PG_STEPS = 9, PG_DATA = 26, PG_PORT_LO = 32768, PG_PORT_HI = 60999 };
-enum { PG_FIN = 0x01, PG_SYN = 0x02, PG_PSH = 0x08, PG_ACK = 0x10 };
 
 /* One connection in flight: when each of its 9 packets leaves. */
 struct gconn {
 	uint64_t id;
 	uint64_t t[PG_STEPS];	/* µs since the start of the capture */
 	uint32_t isn_c, isn_s;
+	uint32_t caddr;		/* client address (host order) */
 	uint16_t cport;
 	int step;
 };
@@ -47,6 +56,7 @@ struct gen {
 	FILE *fp;
 	int linktype;		/* 1 EN10MB, 0 NULL */
 	uint16_t sport;
+	uint32_t saddr;		/* server address (host order) */
 	uint64_t rng;
 	uint64_t seed;
 	uint16_t ipid_c, ipid_s;
@@ -73,115 +83,24 @@ rng_range(uint64_t *s, uint64_t lo, uint64_t hi)
 	return lo + rng_next(s) % (hi - lo + 1);
 }
 
-static void
-put16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)(v >> 8);
-	p[1] = (unsigned char)v;
-}
-
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint32_t
-csum_add(uint32_t sum, const unsigned char *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* Little-endian file and record headers, as libpcap writes on x86. */
-static void
-put_le32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-static int
-write_file_header(FILE *fp, int linktype)
-{
-	unsigned char h[24];
-
-	put_le32(h, 0xa1b2c3d4);		/* microsecond timestamps */
-	h[4] = 2; h[5] = 0; h[6] = 4; h[7] = 0;	/* version 2.4 */
-	put_le32(h + 8, 0);			/* thiszone */
-	put_le32(h + 12, 0);			/* sigfigs */
-	put_le32(h + 16, 262144);		/* snaplen */
-	put_le32(h + 20, (uint32_t)linktype);
-	return fwrite(h, sizeof h, 1, fp) == 1 ? 0 : -1;
-}
-
-/* One TCP/IPv4 segment on 127.0.0.1, framed for the chosen link type. */
+/* One TCP/IPv4 segment of connection c, as pcapwrite frames it. */
 static int
 write_segment(struct gen *g, uint64_t t_us, int from_client,
     const struct gconn *c, uint32_t seq, uint32_t ack, int flags,
     const char *data, size_t len)
 {
-	unsigned char pkt[128], *ip, *tcp, pseudo[12];
-	size_t link = g->linktype == 1 ? 14 : 4, caplen = link + 40 + len;
-	uint64_t secs = pg_epoch + t_us / 1000000;
-	uint16_t src = from_client ? c->cport : g->sport;
-	uint16_t dst = from_client ? g->sport : c->cport;
-	uint32_t lo = 0x7f000001;
+	struct pw_seg sg = {
+		.t_sec = pg_epoch + t_us / 1000000,
+		.t_usec = (uint32_t)(t_us % 1000000),
+		.src = from_client ? c->caddr : g->saddr,
+		.dst = from_client ? g->saddr : c->caddr,
+		.sport = from_client ? c->cport : g->sport,
+		.dport = from_client ? g->sport : c->cport,
+		.ipid = from_client ? g->ipid_c++ : g->ipid_s++,
+		.seq = seq, .ack = ack, .flags = flags, .data = data, .len = len,
+	};
 
-	memset(pkt, 0, 16 + link + 40);
-	put_le32(pkt, (uint32_t)secs);
-	put_le32(pkt + 4, (uint32_t)(t_us % 1000000));
-	put_le32(pkt + 8, (uint32_t)caplen);
-	put_le32(pkt + 12, (uint32_t)caplen);
-	if (g->linktype == 1)
-		put16(pkt + 16 + 12, 0x0800);	/* zero MACs, as on lo */
-	else
-		put_le32(pkt + 16, 2);		/* AF_INET, host order */
-
-	ip = pkt + 16 + link;
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(40 + len));
-	put16(ip + 4, from_client ? g->ipid_c++ : g->ipid_s++);
-	put16(ip + 6, 0x4000);			/* DF */
-	ip[8] = 64;
-	ip[9] = 6;
-	put32(ip + 12, lo);
-	put32(ip + 16, lo);
-	put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
-
-	tcp = ip + 20;
-	put16(tcp, src);
-	put16(tcp + 2, dst);
-	put32(tcp + 4, seq);
-	put32(tcp + 8, ack);
-	tcp[12] = 5 << 4;
-	tcp[13] = (unsigned char)flags;
-	put16(tcp + 14, (flags & PG_SYN) ? 65495 : 512);
-	if (len > 0)
-		memcpy(tcp + 20, data, len);
-	memcpy(pseudo, ip + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = 6;
-	put16(pseudo + 10, (uint16_t)(20 + len));
-	put16(tcp + 16, csum_fold(csum_add(csum_add(0, pseudo, 12), tcp, 20 + len)));
-
-	return fwrite(pkt, 16 + caplen, 1, g->fp) == 1 ? 0 : -1;
+	return pw_segment(g->fp, g->linktype, &sg);
 }
 
 /* The packet of step c->step: who sends it, with which numbers. */
@@ -229,6 +148,7 @@ conn_init(struct gen *g, struct gconn *c, uint64_t id, uint64_t start,
 
 	c->id = id;
 	c->cport = cport;
+	c->caddr = g->saddr;
 	c->step = 0;
 	c->t[0] = start;
 	c->t[1] = c->t[0] + rng_range(r, 10, 40);	/* SYN-ACK */
@@ -328,6 +248,49 @@ generate(struct gen *g, uint64_t n, uint64_t gap_us)
 	return 0;
 }
 
+/* Connection id of the -u load: its own client address and port. */
+static void
+unique_init(struct gen *g, struct gconn *c, uint64_t id, uint64_t start)
+{
+	conn_init(g, c, id, start, (uint16_t)(32768 + id % 16384));
+	c->caddr = 0x0a000001u + (uint32_t)(id / 16384);
+}
+
+/*
+ * -u: conc connections open at once, each of its 9 packets in turn, one
+ * packet every gap_us; connection id has its own client address and port.
+ */
+static int
+generate_unique(struct gen *g, uint64_t n, uint64_t conc, uint64_t gap_us)
+{
+	struct gconn *open = calloc(conc, sizeof *open);
+	uint64_t made = 0, t = 0, nopen = 0, i;
+	int rc = 0;
+
+	if (open == NULL)
+		return -1;
+	for (; nopen < conc && made < n; nopen++, made++)
+		unique_init(g, &open[nopen], made, 0);
+	while (nopen > 0 && rc == 0) {
+		for (i = 0; i < nopen && rc == 0; t += gap_us) {
+			struct gconn *c = &open[i];
+
+			c->t[c->step] = t;
+			rc = emit_step(g, c);
+			if (++c->step < PG_STEPS) {
+				i++;
+			} else if (made < n) {
+				unique_init(g, c, made++, t);
+				i++;
+			} else {
+				*c = open[--nopen];	/* i now holds the last one */
+			}
+		}
+	}
+	free(open);
+	return rc;
+}
+
 static uint64_t
 parse_num(const char *opt, const char *s, uint64_t lo, uint64_t hi)
 {
@@ -347,14 +310,14 @@ parse_num(const char *opt, const char *s, uint64_t lo, uint64_t hi)
 int
 main(int argc, char **argv)
 {
-	struct gen g = { .linktype = 1, .sport = 13 };
-	uint64_t n = 1000, gap = 500;
+	struct gen g = { .linktype = 1, .sport = 13, .saddr = 0x7f000001 };
+	uint64_t n = 1000, gap = 0, conc = 0;
 	const char *out = NULL;
 	static char buf[1 << 20];
 	int c;
 
 	g.seed = 1;
-	while ((c = getopt(argc, argv, "hi:l:n:o:p:s:")) != -1) {
+	while ((c = getopt(argc, argv, "hi:l:n:o:p:s:u:")) != -1) {
 		switch (c) {
 		case 'h': fputs(PCAPGEN_USAGE, stdout); return 0;
 		case 'i': gap = parse_num("i", optarg, 2, 1000000); break;
@@ -370,6 +333,7 @@ main(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'p': g.sport = (uint16_t)parse_num("p", optarg, 1, 65535); break;
 		case 's': g.seed = parse_num("s", optarg, 0, UINT64_MAX); break;
+		case 'u': conc = parse_num("u", optarg, 1, 1000000); break;
 		default: fputs(PCAPGEN_USAGE, stderr); return 2;
 		}
 	}
@@ -383,8 +347,11 @@ main(int argc, char **argv)
 	else if ((g.fp = fopen(out, "wb")) == NULL)
 		err(1, "%s", out);
 	setvbuf(g.fp, buf, _IOFBF, sizeof buf);
-	if (write_file_header(g.fp, g.linktype) == -1 || generate(&g, n, gap) == -1 ||
-	    fflush(g.fp) == EOF)
+	if (conc > 0)
+		g.saddr = 0xc0a80001;	/* 192.168.0.1 */
+	if (pw_file_header(g.fp, g.linktype) == -1 || (conc > 0 ?
+	    generate_unique(&g, n, conc, gap ? gap : 5) :
+	    generate(&g, n, gap ? gap : 500)) == -1 || fflush(g.fp) == EOF)
 		err(1, "%s", out);
 	if (g.fp != stdout && fclose(g.fp) == EOF)
 		err(1, "%s", out);

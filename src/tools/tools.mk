@@ -9,7 +9,10 @@ pcaprelink_LIBS += -lpcap
 UNITS += test_wirerule
 test_wirerule_OBJS += tools/tests/test_wirerule.o tools/wirerule.o
 
-# `make bench`: the load generator and the measuring wrapper.
-TOOLS += pcapgen runstat
-pcapgen_OBJS += tools/pcapgen.o
+# `make bench`: the load generator, the measuring wrapper and the floor
+# (a bare pcap_next_ex loop).
+TOOLS += pcapgen runstat pcaploop
+pcapgen_OBJS += tools/pcapgen.o tools/pcapwrite.o
 runstat_OBJS += tools/runstat.o
+pcaploop_OBJS += tools/pcaploop.o
+pcaploop_LIBS += -lpcap

@@ -8,6 +8,7 @@
 
 #include "../conntab.h"
 #include "../track.h"
+#include "../twtab.h"
 #include "common/unit.h"
 
 #define N 20000
@@ -123,36 +124,93 @@ daytime(struct track *tr, uint16_t cp, uint32_t ci, int64_t t)
 	track_packet(tr, DECODE_OK, &s, t + 120);
 }
 
+/* One segment of the daytime tuple cp (c2s: client to server) at t. */
+static void
+one(struct track *tr, int c2s, uint16_t cp, const char *fl, uint32_t seq,
+    uint32_t ack, int64_t t)
+{
+	const uint32_t cl = 0x0100007f, sv = 0x0100007f;
+	struct seg s = c2s ? mkseg(cl, cp, sv, 13, fl, seq, ack) :
+	    mkseg(sv, 13, cl, cp, fl, seq, ack);
+
+	track_packet(tr, DECODE_OK, &s, t);
+}
+
 static void
 test_tracker(void)
 {
 	struct track *tr = track_new(1, emit, NULL);
 	const struct track_stats *st = track_stats(tr);
+	const int64_t L = TRACK_LINGER_US;
 
 	daytime(tr, 40000, 1000, 0);
 	daytime(tr, 40002, 1000, 1000);
-	UNIT_EQ_INT(nemitted, 0, "nothing emitted while TIME_WAIT lasts");
-	/* the same 4-tuple again, 2 s later: the server is in TIME_WAIT */
-	daytime(tr, 40000, 900000, 2000000);
+	UNIT_EQ_INT(nemitted, 0, "nothing written within TRACK_LINGER_US");
+	/* the same 4-tuple again, 0.9 L later: the server is in TIME_WAIT */
+	daytime(tr, 40000, 900000, L * 9 / 10);
 	UNIT_EQ_INT(nemitted, 1, "a SYN on a TIME_WAIT tuple ends the old one");
 	UNIT_EQ_INT(emitted[0], 1, "the old instance is connection 1");
 	UNIT_EQ_STR(fsm_state_name(server_last[0]), "CLOSED",
 	    "its TIME_WAIT ended with CLOSED");
 	UNIT_EQ_INT(st->connections, 3, "three connections counted");
-	/* 61 s later in capture time: connection 2's TIME_WAIT has expired */
-	daytime(tr, 40004, 5, 61002000);
-	UNIT_EQ_INT(nemitted, 2, "streaming: expired connection emitted");
+	/* 1.5 L: connection 2 is written, in TIME_WAIT; its client repeats
+	 * its FIN (the final ACK was lost) and the server answers */
+	one(tr, 1, 40002, "FA", 1001, 7002, L * 3 / 2);
+	UNIT_EQ_INT(nemitted, 2, "L after its last packet, connection 2 is written");
 	UNIT_EQ_INT(emitted[1], 2, "... connection 2");
-	UNIT_EQ_STR(fsm_state_name(server_last[1]), "CLOSED",
-	    "expired TIME_WAIT gets its CLOSED");
+	UNIT_EQ_STR(fsm_state_name(server_last[1]), "TIME_WAIT",
+	    "written during TIME_WAIT: TIME_WAIT is last");
+	one(tr, 0, 40002, "A", 7002, 1002, L * 3 / 2 + 100);
+	UNIT_EQ_INT(st->late_packets, 2, "its late FIN and ACK are recognised");
+	UNIT_EQ_INT(st->connections, 3, "... and start no connection");
+	/* a SYN on its tuple starts a new connection */
+	daytime(tr, 40002, 5000000, 2 * L);
+	UNIT_EQ_INT(st->connections, 4, "a SYN on a remembered tuple: new connection");
+	UNIT_EQ_INT(emitted[2], 3, "connection 3 written in its turn");
+	/* 70 s: connection 3's TIME_WAIT (from 0.9 L) is over: forgotten */
+	one(tr, 1, 40000, "A", 900002, 7002, 70000000);
+	UNIT_EQ_INT(st->connections, 5, "after TIME_WAIT, a stray ACK is a (partial) connection");
+	UNIT_EQ_INT(st->late_packets, 2, "... not a late packet");
 	track_finish(tr, 0);
-	UNIT_EQ_INT(nemitted, 4, "end of capture emits the rest");
-	UNIT_EQ_INT(emitted[2], 3, "rest in id order (3)");
+	UNIT_EQ_INT(nemitted, 5, "end of capture writes the rest");
 	UNIT_EQ_INT(emitted[3], 4, "rest in id order (4)");
-	UNIT_EQ_STR(fsm_state_name(server_last[3]), "TIME_WAIT",
-	    "capture ended before expiry: TIME_WAIT stays last");
-	UNIT_EQ_INT(st->packets, 24, "packets counted");
+	UNIT_EQ_INT(emitted[4], 5, "rest in id order (5)");
+	UNIT_EQ_STR(fsm_state_name(server_last[3]), "CLOSED",
+	    "connection 4's TIME_WAIT expired in capture time: CLOSED");
+	UNIT_EQ_INT(st->packets, 27, "packets counted");
 	track_free(tr);
+}
+
+/* The compact table: put, has, del, expiry, and a rebuild under load. */
+static void
+test_twtab(void)
+{
+	struct twtab *t = twtab_new();
+	struct ct_key k;
+	struct seg s;
+	int i, src0, bad = 0;
+
+	for (i = 0; i < 100000; i++) {
+		s = mkseg(0x0a000001 + (uint32_t)(i / 1000), (uint16_t)(30000 + i % 1000),
+		    0x0100a8c0, 13, "S", 0, 0);
+		ct_key_from_seg(&s, &k, &src0);
+		if (twtab_put(t, &k, (uint32_t)(100 + i / 1000), (uint32_t)(i / 1000)) == -1)
+			bad++;
+	}
+	UNIT_EQ_INT(bad, 0, "100 000 tuples stored");
+	for (i = 0; i < 100000; i += 7) {
+		s = mkseg(0x0100a8c0, 13, 0x0a000001 + (uint32_t)(i / 1000),
+		    (uint16_t)(30000 + i % 1000), "SA", 0, 0);
+		ct_key_from_seg(&s, &k, &src0);
+		bad += !twtab_has(t, &k, 99) + twtab_has(t, &k, (uint32_t)(100 + i / 1000));
+	}
+	UNIT_EQ_INT(bad, 0, "found either way round, until their second");
+	UNIT_CHECK(twtab_bytes(t) <= 262144 * 16 + 262144 / 4,
+	    "16 bytes a slot and 2 bits, at most 2 slots a tuple (%zu)",
+	    twtab_bytes(t));
+	twtab_del(t, &k);
+	UNIT_CHECK(!twtab_has(t, &k, 0), "a deleted tuple is gone");
+	twtab_free(t);
 }
 
 static int last_roles, last_partial, last_client_port;
@@ -219,6 +277,7 @@ main(void)
 {
 	test_table();
 	test_tracker();
+	test_twtab();
 	test_roles();
 	return unit_done();
 }

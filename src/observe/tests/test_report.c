@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "../jw.h"
-#include "../report.h"
+#include "../record.h"
 #include "../track.h"
 #include "common/unit.h"
 
@@ -104,7 +104,7 @@ expected(const struct conn *c, int64_t t0)
 			const struct pkt *p = &pk[i];
 			char fl[10];
 
-			report_flags(p->flags, fl);
+			record_flags(p->flags, fl);
 			json_array_append_new(a, json_pack(
 			    "{s:o, s:s, s:s, s:I, s:I, s:I, s:s, s:s}",
 			    "t", secs(p->t - t0), "from", who_names[p->from],
@@ -127,7 +127,7 @@ check(void *ctx, const struct conn *c)
 	char *text;
 
 	jw_init(&w, JSON_COMPACT);
-	report_write_conn(&w, c, *(int64_t *)ctx, summary);
+	record_write(&w, c, *(int64_t *)ctx, summary);
 	jw_lit(&w, "\0");
 	got = json_loads(w.buf, 0, &e);
 	nchecked++;
