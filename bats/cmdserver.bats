@@ -289,3 +289,21 @@ start_cmdserver() {
 	assert_output '[["connect",null,null,null,null],["error",null,"protocol: result for the wrong command",null,null],["disconnect",null,null,"server",0]]
 [["connect",null,null,null,null],["result",1,null,null,null],["error",null,"protocol: unexpected frame during the pause",null,null],["disconnect",null,null,"server",1]]'
 }
+
+@test "cmdserver: a result with status -65 (no such signal) is a logged garbage frame, never \"signal\":65" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 0
+	exec 5<>/dev/tcp/127.0.0.1/"$PORT"
+	head -c 19 <&5 >/dev/null
+	printf 'CPR\0\0\0\0\010\0\0\0\001\377\377\377\277' >&5	# seq 1, status -65
+	run timeout 5 cat <&5
+	exec 5>&-
+	wait_for "$T/log.txt" '"event":"disconnect"' 5
+	log_check "$T/log.txt"
+	run jq -c '[.event, .error, .closed_by, .results]' "$T/log.txt"
+	assert_output '["connect",null,null,null]
+["error","receive: garbage frame: bad status (neither an exit code 0..255 nor a signal 1..64)",null,null]
+["disconnect",null,"server",0]'
+	run grep -c '"signal":65' "$T/log.txt"
+	assert_output 0
+}

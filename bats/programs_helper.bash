@@ -83,11 +83,15 @@ programs_teardown() {
 	return 0
 }
 
-# fake_server NAME FORMAT [ARGS...]: a one-shot TCP server (perl) that
-# accepts one client, sends the bytes printf FORMAT ARGS makes, shuts its
-# sending side and waits (5 s at most) for the client to close. For the
-# clients' bad-peer tests: garbage frames, frames cut in the middle.
+# fake_server [--hold] NAME FORMAT [ARGS...]: a one-shot TCP server (perl)
+# that accepts one client, sends the bytes printf FORMAT ARGS makes, shuts
+# its sending side and waits (5 s at most) for the client to close; with
+# --hold it keeps its side open instead (a silent server, a frame that
+# stops in the middle) and waits 30 s at most. For the clients' bad-peer
+# tests: garbage frames, frames cut in the middle, wrong numbers.
 fake_server() {
+	local hold=0
+	[ "$1" != --hold ] || { hold=1; shift; }
 	local name=$1 fmt=$2
 	shift 2
 	# shellcheck disable=SC2059
@@ -101,9 +105,9 @@ fake_server() {
 		print "listening on 127.0.0.1:", $l->sockport, "\n";
 		my $c = $l->accept or die "accept: $!";
 		print $c $bytes;
-		shutdown($c, 1);
-		alarm 5; 1 while sysread($c, my $junk, 4096);
-		close $c;' "$T/$name.bytes" >"$T/$name.out" 2>"$T/$name.err" </dev/null 3>&- &
+		shutdown($c, 1) unless $ARGV[1];
+		alarm($ARGV[1] ? 30 : 5); 1 while sysread($c, my $junk, 4096);
+		close $c;' "$T/$name.bytes" "$hold" >"$T/$name.out" 2>"$T/$name.err" </dev/null 3>&- &
 	echo "$!" >>"$T/.pgids"
 	wait_for "$T/$name.out" '^listening on ' 10 || return 1
 	PORT=$(sed -n '1s/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/$name.out")
@@ -127,8 +131,8 @@ LOG_VALID='
   and (if .event == "connect" then (.server | type == "string")
        elif .event == "result" then
          (.seq | type == "number") and ((.command // .command_base64) | type == "string")
-         and (.exit == null or (.exit | type == "number"))
-         and (.signal == null or (.signal | type == "number"))
+         and (.exit == null or (.exit | type == "number" and . >= 0 and . <= 255))
+         and (.signal == null or (.signal | type == "number" and . >= 1 and . <= 64))
          and ((.exit == null) != (.signal == null))
          and (.timed_out | type == "boolean") and (.truncated | type == "boolean")
          and (.bytes | type == "number") and ((.output // .output_base64) | type == "string")
