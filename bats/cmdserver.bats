@@ -225,10 +225,16 @@ start_cmdserver() {
 	run --separate-stderr "$BIN/cmdserver" -z
 	[ "$status" -eq 2 ]
 	[ "${stderr_lines[0]}" = "cmdserver: unknown option -z" ]
-	[ "${stderr_lines[1]}" = "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] [-l LOGFILE] [-i SECONDS]" ]
+	[ "${stderr_lines[1]}" = "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] [-l LOGFILE] [-i SECONDS] [-n CHILDREN]" ]
+	run --separate-stderr "$BIN/cmdserver" -c "$T/cmds" -n 0
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "cmdserver: bad number of children '0': want 1..10000" ]
 	run --separate-stderr "$BIN/cmdserver" -h
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] [-l LOGFILE] [-i SECONDS]" ]
+	[ "${lines[0]}" = "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] [-l LOGFILE] [-i SECONDS] [-n CHILDREN]" ]
+	assert_line '  -n CHILDREN at most this many clients served at once (default 64, up to 10000);'
+	assert_line '              more connections wait in the listen backlog'
+
 }
 
 @test "cmdserver: port in use is one clear error, exit 1" {
@@ -306,4 +312,58 @@ start_cmdserver() {
 ["disconnect",null,"server",0]'
 	run grep -c '"signal":65' "$T/log.txt"
 	assert_output 0
+}
+
+@test "cmdserver -n 3: 10 silent clients make exactly 3 children, 7 wait in the backlog; released, all are served in turn, never more than 3 at once" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 0 -n 3
+	# one perl process holds 10 silent connections until its stdin ends
+	mkfifo "$T/hold"
+	setsid perl -MIO::Socket::INET -e '
+		$| = 1;
+		my @c = map { IO::Socket::INET->new(PeerAddr => "127.0.0.1",
+		    PeerPort => $ARGV[0]) or die "connect: $!" } 1 .. 10;
+		print "connected 10\n";
+		1 while <STDIN>;
+		close $_ for @c;' "$PORT" <"$T/hold" >"$T/silent.out" 2>&1 3>&- &
+	echo "$!" >>"$T/.pgids"
+	exec 4>"$T/hold"
+	wait_for "$T/silent.out" '^connected 10$' 10
+	wait_for "$T/s.err" ' children: 3 of 3, the maximum: new connections wait in the backlog$' 10
+	wait_until 10 recvq_is "$PORT" 7
+	run ps -o pid= --ppid "$SERVER_PID"
+	[ "${#lines[@]}" -eq 3 ]
+	# two real clients queue behind them: connected, but no command yet
+	cpids=()
+	for i in 1 2; do
+		timeout 60 "$BIN/cmdclient" 127.0.0.1 "$PORT" </dev/null >"$T/c$i.out" 2>&1 3>&- 4>&- &
+		cpids+=($!)
+	done
+	wait_until 10 recvq_is "$PORT" 9
+	run ps -o pid= --ppid "$SERVER_PID"
+	[ "${#lines[@]}" -eq 3 ]
+	run grep -c '^command 1: ' "$T/c1.out" "$T/c2.out"
+	assert_output "$T/c1.out:0
+$T/c2.out:0"
+	exec 4>&-				# the silent clients close
+	for p in "${cpids[@]}"; do wait "$p"; done	# each exits 0
+	for i in 1 2; do
+		run tail -n1 "$T/c$i.out"
+		assert_output 'done: 1 commands, closing the connection'
+	done
+	wait_count "$T/log.txt" '"event":"disconnect"' 12 20
+	log_check "$T/log.txt"
+	[ "$(grep -c ' accept 127\.0\.0\.1:[0-9]* child [0-9]* (children: [123] of 3)$' "$T/s.err")" -eq 12 ]
+	run grep -c ' (children: [4-9][0-9]* of 3)$' "$T/s.err"
+	assert_output 0
+	# the children's own records agree: connected and not yet disconnected
+	# clients, swept in time order, peak at exactly 3
+	run jq -s 'sort_by(.time) | reduce .[] as $e ({n: 0, max: 0};
+		if $e.event == "connect" then .n += 1 | .max = ([.max, .n] | max)
+		elif $e.event == "disconnect" then .n -= 1 else . end) | .max' "$T/log.txt"
+	assert_output 3
+	[ "$(jq -s '[.[] | select(.event == "result")] | length' "$T/log.txt")" -eq 2 ]
+	wait_for "$T/s.err" ' children: [0-2] of 3: accepting again$' 5
+	wait_until 10 no_children "$SERVER_PID"
+	[ "$(listen_recvq "$PORT")" = 0 ]
 }

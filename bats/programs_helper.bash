@@ -69,6 +69,11 @@ listen_recvq() {
 	ss -Htnl "sport = :$1" | awk '{ print $2; exit }'
 }
 
+# recvq_is PORT N: the LISTEN socket's Recv-Q is N (for wait_until).
+recvq_is() {
+	[ "$(listen_recvq "$1")" = "$2" ]
+}
+
 programs_teardown() {
 	local p
 	if [ -f "$T/.pgids" ]; then

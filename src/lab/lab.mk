@@ -1,10 +1,12 @@
 # The lab's programs: daytimed, cmdserver, cmdclient.
 PROGS += daytimed
-daytimed_OBJS += lab/daytimed.o lab/closeorder.o common/sock.o common/tstamp.o
+daytimed_OBJS += lab/daytimed.o lab/closeorder.o lab/server.o common/args.o \
+	common/sock.o common/tstamp.o
 
 PROGS += cmdserver
 cmdserver_OBJS += lab/cmdserver.o lab/cmdsession.o lab/cmdwire.o \
-	lab/cmdproto.o lab/cmdlog.o common/sock.o common/tstamp.o
+	lab/cmdproto.o lab/cmdlog.o lab/server.o common/args.o common/sock.o \
+	common/tstamp.o
 cmdserver_LIBS += -ljansson
 
 PROGS += cmdclient
