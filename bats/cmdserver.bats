@@ -94,9 +94,9 @@ start_cmdserver() {
 ["result",1,null,null,null,null]
 ["disconnect",null,"client",1,1,"client closed the connection"]'
 	# the server child is gone: nothing can run commands 2 and 3 any more
-	[ -z "$(ps -o pid= --ppid "$SERVER_PID")" ] || sleep 0.5
-	[ -z "$(ps -o pid= --ppid "$SERVER_PID")" ]
-	[ ! -e "$T/ran2" ] && [ ! -e "$T/ran3" ]
+	wait_until 5 no_children "$SERVER_PID"
+	[ ! -e "$T/ran2" ]
+	[ ! -e "$T/ran3" ]
 	# the active close leaves the client's socket in TIME_WAIT
 	cport=$(sed -n 's/^connected: local 127\.0\.0\.1:\([0-9]*\) remote .*/\1/p' "$T/c.out")
 	[ "$(tw_count "$cport" "$PORT")" -eq 1 ]
@@ -113,12 +113,14 @@ start_cmdserver() {
 	cpid=$!
 	exec 4>"$T/in"
 	wait_for "$T/c.out" '^reversed 1: ' 5
-	for i in $(seq 1 40); do pgrep -f "^sleep ${d2/./\\.}\$" >/dev/null && break; sleep 0.05; done
+	wait_until 5 pgrep -f "^sleep ${d2/./\\.}\$"	# the command runs
 	echo exit >&4
 	st=0; wait "$cpid" || st=$?
 	exec 4>&-
 	[ "$st" -eq 0 ]
-	sleep 0.2
+	# its whole group goes: both sleeps (SIGKILL is delivered at once,
+	# the reaping may take a moment)
+	wait_until 5 none_running "^sleep (${d1/./\\.}|${d2/./\\.})\$"
 	run pgrep -f "^sleep (${d1/./\\.}|${d2/./\\.})\$"
 	[ "$status" -eq 1 ]
 	[ ! -e "$T/ran1" ]

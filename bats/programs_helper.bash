@@ -48,6 +48,11 @@ no_children() {
 	[ -z "$(ps -o pid= --ppid "$1")" ]
 }
 
+# none_running REGEX: no process whose command line matches (pgrep -f).
+none_running() {
+	! pgrep -f "$1" >/dev/null
+}
+
 # stamp_of NAME REGEX: arrival time of the first line of NAME.tel matching.
 stamp_of() {
 	grep -E -m1 -- "$2" "$T/$1.tel" | cut -d' ' -f1
@@ -74,13 +79,23 @@ recvq_is() {
 	[ "$(listen_recvq "$1")" = "$2" ]
 }
 
+# groups_gone: no live process (zombies awaiting bats' wait do not count)
+# is left in the process groups of $T/.pgids.
+groups_gone() {
+	ps -e -o pgid=,stat= | awk -v list="$(tr '\n' ' ' <"$T/.pgids")" '
+		BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+		($1 in want) && $2 !~ /^Z/ { alive = 1 }
+		END { exit alive }'
+}
+
+# SIGTERM to every recorded group; SIGKILL to what is left after 2 s.
 programs_teardown() {
 	local p
 	if [ -f "$T/.pgids" ]; then
 		while read -r p; do
 			kill -TERM -- "-$p" 2>/dev/null
 		done <"$T/.pgids"
-		sleep 0.1
+		wait_until 2 groups_gone 2>/dev/null || true
 		while read -r p; do
 			kill -KILL -- "-$p" 2>/dev/null
 		done <"$T/.pgids"
