@@ -369,3 +369,18 @@ $T/c2.out:0"
 	wait_until 10 no_children "$SERVER_PID"
 	[ "$(listen_recvq "$PORT")" = 0 ]
 }
+
+@test "cmdserver serves client after client over time: each child exits after its client, the parent keeps accepting" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 0 -n 1
+	for i in 1 2 3; do
+		run timeout 10 "$BIN/cmdclient" 127.0.0.1 "$PORT" </dev/null
+		[ "$status" -eq 0 ]
+		assert_line 'done: 1 commands, closing the connection'
+		wait_count "$T/log.txt" '"event":"disconnect"' "$i" 5
+		wait_until 5 no_children "$SERVER_PID"
+		wait_count "$T/s.err" ' children: 0 of 1: accepting again$' "$i" 5
+	done
+	[ "$(grep -c ' accept 127\.0\.0\.1:[0-9]* child [0-9]* (children: 1 of 1)$' "$T/s.err")" -eq 3 ]
+	[ "$(jq -s '[.[] | select(.event == "result" and .output == "hi\n")] | length' "$T/log.txt")" -eq 3 ]
+}

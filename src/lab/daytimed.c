@@ -2,8 +2,9 @@
  * daytimed — the daytime server of the Stevens lab (UNP ch. 1, 4, 5).
  *
  * Each client gets the time as ctime(3) prints it plus "\r\n"; the server
- * then sleeps -s seconds and closes first (the active closer, so the
- * server's side ends in TIME_WAIT). -m iterative serves one client at a
+ * then sleeps -s seconds and closes: usually first (the active closer, so
+ * the server's side ends in TIME_WAIT), unless the client closed during
+ * the pause; the log says which, as the kernel saw it. -m iterative serves one client at a
  * time: later clients finish their handshake in the listen backlog and
  * wait there for accept(). -m fork (default) forks a child per client.
  *
