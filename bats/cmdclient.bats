@@ -77,7 +77,7 @@ teardown() {
 	run --separate-stderr "$BIN/cmdclient"
 	[ "$status" -eq 2 ]
 	[ "${stderr_lines[0]}" = "cmdclient: want HOST and PORT" ]
-	[ "${stderr_lines[1]}" = "usage: cmdclient [-t SECONDS] HOST PORT" ]
+	[ "${stderr_lines[1]}" = "usage: cmdclient [-t SECONDS] [-w SECONDS] HOST PORT" ]
 	run --separate-stderr "$BIN/cmdclient" -x 127.0.0.1 1
 	[ "$status" -eq 2 ]
 	[ "${stderr_lines[0]}" = "cmdclient: unknown option -x" ]
@@ -90,9 +90,18 @@ teardown() {
 	run --separate-stderr "$BIN/cmdclient" -t 0 127.0.0.1 1
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "cmdclient: bad seconds '0': want a number over 0, up to 86400" ]
+	run --separate-stderr "$BIN/cmdclient" -w 0 127.0.0.1 1
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "cmdclient: bad idle timeout '0': want seconds over 0, up to 86400" ]
+	run --separate-stderr "$BIN/cmdclient" -w 5s 127.0.0.1 1
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "cmdclient: bad idle timeout '5s': want seconds over 0, up to 86400" ]
 	run --separate-stderr "$BIN/cmdclient" -h
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: cmdclient [-t SECONDS] HOST PORT" ]
+	[ "${lines[0]}" = "usage: cmdclient [-t SECONDS] [-w SECONDS] HOST PORT" ]
+	assert_line --regexp '^  -w SECONDS  idle timeout: .*'
+	assert_line --regexp '^ +\(default 60; make it longer than the server.s pause -i\)$'
+
 }
 
 @test "cmdclient: nobody listening is one clear error, exit 1" {
@@ -145,4 +154,46 @@ teardown() {
 	assert_line 'done: 1 commands, closing the connection'
 	wait_for "$T/log.txt" '"event":"disconnect"' 5
 	[ "$(jq -r 'select(.event == "result") | .client' "$T/log.txt" | grep -c '^\[::1\]:')" -eq 1 ]
+}
+
+@test "cmdclient: a silent server is one clear error after the idle timeout (-w), exit 1" {
+	fake_server --hold f ''
+	t0=$EPOCHREALTIME
+	run --separate-stderr timeout 10 "$BIN/cmdclient" -w 0.5 127.0.0.1 "$PORT" </dev/null
+	t1=$EPOCHREALTIME
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cmdclient: 127.0.0.1:$PORT: the server sent nothing for 0.5s (idle timeout, -w)" ]
+	[ "${#lines[@]}" -eq 1 ]		# only "connected: ..."
+	fcmp "$t1 - $t0 >= 0.45"		# it did wait the idle timeout
+}
+
+@test "cmdclient: a frame that stops in the middle (server still connected) is one clear error after -w, exit 1" {
+	# a command frame announcing 16 payload bytes; 6 arrive, then silence
+	fake_server --hold f 'CPC\0\0\0\0\020\0\0\0\001ec'
+	run --separate-stderr timeout 10 "$BIN/cmdclient" -w 0.5 127.0.0.1 "$PORT" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cmdclient: 127.0.0.1:$PORT: a frame stopped in the middle: 14 bytes of it received, not the rest within 0.5s (idle timeout, -w)" ]
+}
+
+@test "cmdclient: a command numbered out of order is a protocol error, exit 1, and is not run" {
+	cmd="touch $T/ran2"
+	fake_server f 'CPC\0\0\0\0%b\0\0\0\002%s' "\\0$(printf %o $((4 + ${#cmd})))" "$cmd"
+	run --separate-stderr timeout 10 "$BIN/cmdclient" 127.0.0.1 "$PORT" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cmdclient: 127.0.0.1:$PORT: protocol error: command 2 out of order (expected command 1)" ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ ! -e "$T/ran2" ]
+}
+
+@test "cmdclient: a command number repeated is a protocol error, exit 1, and is not run twice" {
+	cmd="echo x >>$T/runs"
+	len="\\0$(printf %o $((4 + ${#cmd})))"
+	fake_server f 'CPC\0\0\0\0%b\0\0\0\001%sCPC\0\0\0\0%b\0\0\0\001%s' "$len" "$cmd" "$len" "$cmd"
+	run --separate-stderr timeout 10 "$BIN/cmdclient" 127.0.0.1 "$PORT" </dev/null
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "cmdclient: 127.0.0.1:$PORT: protocol error: command 1 repeated (expected command 2)" ]
+	assert_line --index 1 "command 1: $cmd"
+	assert_line --index 3 'result 1: exit 0, 0 bytes'
+	[ "${#lines[@]}" -eq 4 ]
+	[ "$(cat "$T/runs")" = x ]
 }

@@ -94,9 +94,9 @@ start_cmdserver() {
 ["result",1,null,null,null,null]
 ["disconnect",null,"client",1,1,"client closed the connection"]'
 	# the server child is gone: nothing can run commands 2 and 3 any more
-	[ -z "$(ps -o pid= --ppid "$SERVER_PID")" ] || sleep 0.5
-	[ -z "$(ps -o pid= --ppid "$SERVER_PID")" ]
-	[ ! -e "$T/ran2" ] && [ ! -e "$T/ran3" ]
+	wait_until 5 no_children "$SERVER_PID"
+	[ ! -e "$T/ran2" ]
+	[ ! -e "$T/ran3" ]
 	# the active close leaves the client's socket in TIME_WAIT
 	cport=$(sed -n 's/^connected: local 127\.0\.0\.1:\([0-9]*\) remote .*/\1/p' "$T/c.out")
 	[ "$(tw_count "$cport" "$PORT")" -eq 1 ]
@@ -113,12 +113,14 @@ start_cmdserver() {
 	cpid=$!
 	exec 4>"$T/in"
 	wait_for "$T/c.out" '^reversed 1: ' 5
-	for i in $(seq 1 40); do pgrep -f "^sleep ${d2/./\\.}\$" >/dev/null && break; sleep 0.05; done
+	wait_until 5 pgrep -f "^sleep ${d2/./\\.}\$"	# the command runs
 	echo exit >&4
 	st=0; wait "$cpid" || st=$?
 	exec 4>&-
 	[ "$st" -eq 0 ]
-	sleep 0.2
+	# its whole group goes: both sleeps (SIGKILL is delivered at once,
+	# the reaping may take a moment)
+	wait_until 5 none_running "^sleep (${d1/./\\.}|${d2/./\\.})\$"
 	run pgrep -f "^sleep (${d1/./\\.}|${d2/./\\.})\$"
 	[ "$status" -eq 1 ]
 	[ ! -e "$T/ran1" ]
@@ -225,10 +227,16 @@ start_cmdserver() {
 	run --separate-stderr "$BIN/cmdserver" -z
 	[ "$status" -eq 2 ]
 	[ "${stderr_lines[0]}" = "cmdserver: unknown option -z" ]
-	[ "${stderr_lines[1]}" = "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] [-l LOGFILE] [-i SECONDS]" ]
+	[ "${stderr_lines[1]}" = "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] [-l LOGFILE] [-i SECONDS] [-n CHILDREN]" ]
+	run --separate-stderr "$BIN/cmdserver" -c "$T/cmds" -n 0
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "cmdserver: bad number of children '0': want 1..10000" ]
 	run --separate-stderr "$BIN/cmdserver" -h
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] [-l LOGFILE] [-i SECONDS]" ]
+	[ "${lines[0]}" = "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] [-l LOGFILE] [-i SECONDS] [-n CHILDREN]" ]
+	assert_line '  -n CHILDREN at most this many clients served at once (default 64, up to 10000);'
+	assert_line '              more connections wait in the listen backlog'
+
 }
 
 @test "cmdserver: port in use is one clear error, exit 1" {
@@ -288,4 +296,91 @@ start_cmdserver() {
 	run jq -s -c 'group_by(.client) | sort_by(length) | map(map([.event, .seq, .error, .closed_by, .results]))[]' "$T/log.txt"
 	assert_output '[["connect",null,null,null,null],["error",null,"protocol: result for the wrong command",null,null],["disconnect",null,null,"server",0]]
 [["connect",null,null,null,null],["result",1,null,null,null],["error",null,"protocol: unexpected frame during the pause",null,null],["disconnect",null,null,"server",1]]'
+}
+
+@test "cmdserver: a result with status -65 (no such signal) is a logged garbage frame, never \"signal\":65" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 0
+	exec 5<>/dev/tcp/127.0.0.1/"$PORT"
+	head -c 19 <&5 >/dev/null
+	printf 'CPR\0\0\0\0\010\0\0\0\001\377\377\377\277' >&5	# seq 1, status -65
+	run timeout 5 cat <&5
+	exec 5>&-
+	wait_for "$T/log.txt" '"event":"disconnect"' 5
+	log_check "$T/log.txt"
+	run jq -c '[.event, .error, .closed_by, .results]' "$T/log.txt"
+	assert_output '["connect",null,null,null]
+["error","receive: garbage frame: bad status (neither an exit code 0..255 nor a signal 1..64)",null,null]
+["disconnect",null,"server",0]'
+	run grep -c '"signal":65' "$T/log.txt"
+	assert_output 0
+}
+
+@test "cmdserver -n 3: 10 silent clients make exactly 3 children, 7 wait in the backlog; released, all are served in turn, never more than 3 at once" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 0 -n 3
+	# one perl process holds 10 silent connections until its stdin ends
+	mkfifo "$T/hold"
+	setsid perl -MIO::Socket::INET -e '
+		$| = 1;
+		my @c = map { IO::Socket::INET->new(PeerAddr => "127.0.0.1",
+		    PeerPort => $ARGV[0]) or die "connect: $!" } 1 .. 10;
+		print "connected 10\n";
+		1 while <STDIN>;
+		close $_ for @c;' "$PORT" <"$T/hold" >"$T/silent.out" 2>&1 3>&- &
+	echo "$!" >>"$T/.pgids"
+	exec 4>"$T/hold"
+	wait_for "$T/silent.out" '^connected 10$' 10
+	wait_for "$T/s.err" ' children: 3 of 3, the maximum: new connections wait in the backlog$' 10
+	wait_until 10 recvq_is "$PORT" 7
+	run ps -o pid= --ppid "$SERVER_PID"
+	[ "${#lines[@]}" -eq 3 ]
+	# two real clients queue behind them: connected, but no command yet
+	cpids=()
+	for i in 1 2; do
+		timeout 60 "$BIN/cmdclient" 127.0.0.1 "$PORT" </dev/null >"$T/c$i.out" 2>&1 3>&- 4>&- &
+		cpids+=($!)
+	done
+	wait_until 10 recvq_is "$PORT" 9
+	run ps -o pid= --ppid "$SERVER_PID"
+	[ "${#lines[@]}" -eq 3 ]
+	run grep -c '^command 1: ' "$T/c1.out" "$T/c2.out"
+	assert_output "$T/c1.out:0
+$T/c2.out:0"
+	exec 4>&-				# the silent clients close
+	for p in "${cpids[@]}"; do wait "$p"; done	# each exits 0
+	for i in 1 2; do
+		run tail -n1 "$T/c$i.out"
+		assert_output 'done: 1 commands, closing the connection'
+	done
+	wait_count "$T/log.txt" '"event":"disconnect"' 12 20
+	log_check "$T/log.txt"
+	[ "$(grep -c ' accept 127\.0\.0\.1:[0-9]* child [0-9]* (children: [123] of 3)$' "$T/s.err")" -eq 12 ]
+	run grep -c ' (children: [4-9][0-9]* of 3)$' "$T/s.err"
+	assert_output 0
+	# the children's own records agree: connected and not yet disconnected
+	# clients, swept in time order, peak at exactly 3
+	run jq -s 'sort_by(.time) | reduce .[] as $e ({n: 0, max: 0};
+		if $e.event == "connect" then .n += 1 | .max = ([.max, .n] | max)
+		elif $e.event == "disconnect" then .n -= 1 else . end) | .max' "$T/log.txt"
+	assert_output 3
+	[ "$(jq -s '[.[] | select(.event == "result")] | length' "$T/log.txt")" -eq 2 ]
+	wait_for "$T/s.err" ' children: [0-2] of 3: accepting again$' 5
+	wait_until 10 no_children "$SERVER_PID"
+	[ "$(listen_recvq "$PORT")" = 0 ]
+}
+
+@test "cmdserver serves client after client over time: each child exits after its client, the parent keeps accepting" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 0 -n 1
+	for i in 1 2 3; do
+		run timeout 10 "$BIN/cmdclient" 127.0.0.1 "$PORT" </dev/null
+		[ "$status" -eq 0 ]
+		assert_line 'done: 1 commands, closing the connection'
+		wait_count "$T/log.txt" '"event":"disconnect"' "$i" 5
+		wait_until 5 no_children "$SERVER_PID"
+		wait_count "$T/s.err" ' children: 0 of 1: accepting again$' "$i" 5
+	done
+	[ "$(grep -c ' accept 127\.0\.0\.1:[0-9]* child [0-9]* (children: 1 of 1)$' "$T/s.err")" -eq 3 ]
+	[ "$(jq -s '[.[] | select(.event == "result" and .output == "hi\n")] | length' "$T/log.txt")" -eq 3 ]
 }

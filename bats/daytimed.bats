@@ -195,6 +195,21 @@ accept_port() {
 	kill -0 "$SERVER_PID"
 }
 
+@test "fork daytimed serves client after client over time: each child exits after its client, the parent keeps accepting (SIGCHLD interrupts its wait)" {
+	start_server d daytimed -m fork -s 0.1
+	for i in 1 2 3; do
+		timeout 5 cat </dev/tcp/127.0.0.1/"$PORT" >"$T/c$i"
+		[ "$(wc -c <"$T/c$i")" -eq 26 ]
+		# the child has exited and was reaped while the parent waited
+		wait_count "$T/d.err" ' close 127\.0\.0\.1:[0-9]+ \(server closed first\)$' "$i" 5
+		wait_until 5 no_children "$SERVER_PID"
+		kill -0 "$SERVER_PID"
+	done
+	[ "$(grep -c ' accept 127\.0\.0\.1:[0-9]* child [0-9]*$' "$T/d.err")" -eq 3 ]
+	run grep -c ' accept: ' "$T/d.err"	# no accept error, EINTR included
+	assert_output 0
+}
+
 @test "daytimed exits 0 on SIGTERM and on SIGINT, even in the middle of a client (iterative)" {
 	start_server d daytimed -m iterative -s 30
 	start_telnet a "$PORT"

@@ -48,6 +48,11 @@ no_children() {
 	[ -z "$(ps -o pid= --ppid "$1")" ]
 }
 
+# none_running REGEX: no process whose command line matches (pgrep -f).
+none_running() {
+	! pgrep -f "$1" >/dev/null
+}
+
 # stamp_of NAME REGEX: arrival time of the first line of NAME.tel matching.
 stamp_of() {
 	grep -E -m1 -- "$2" "$T/$1.tel" | cut -d' ' -f1
@@ -69,13 +74,28 @@ listen_recvq() {
 	ss -Htnl "sport = :$1" | awk '{ print $2; exit }'
 }
 
+# recvq_is PORT N: the LISTEN socket's Recv-Q is N (for wait_until).
+recvq_is() {
+	[ "$(listen_recvq "$1")" = "$2" ]
+}
+
+# groups_gone: no live process (zombies awaiting bats' wait do not count)
+# is left in the process groups of $T/.pgids.
+groups_gone() {
+	ps -e -o pgid=,stat= | awk -v list="$(tr '\n' ' ' <"$T/.pgids")" '
+		BEGIN { n = split(list, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+		($1 in want) && $2 !~ /^Z/ { alive = 1 }
+		END { exit alive }'
+}
+
+# SIGTERM to every recorded group; SIGKILL to what is left after 2 s.
 programs_teardown() {
 	local p
 	if [ -f "$T/.pgids" ]; then
 		while read -r p; do
 			kill -TERM -- "-$p" 2>/dev/null
 		done <"$T/.pgids"
-		sleep 0.1
+		wait_until 2 groups_gone 2>/dev/null || true
 		while read -r p; do
 			kill -KILL -- "-$p" 2>/dev/null
 		done <"$T/.pgids"
@@ -83,11 +103,15 @@ programs_teardown() {
 	return 0
 }
 
-# fake_server NAME FORMAT [ARGS...]: a one-shot TCP server (perl) that
-# accepts one client, sends the bytes printf FORMAT ARGS makes, shuts its
-# sending side and waits (5 s at most) for the client to close. For the
-# clients' bad-peer tests: garbage frames, frames cut in the middle.
+# fake_server [--hold] NAME FORMAT [ARGS...]: a one-shot TCP server (perl)
+# that accepts one client, sends the bytes printf FORMAT ARGS makes, shuts
+# its sending side and waits (5 s at most) for the client to close; with
+# --hold it keeps its side open instead (a silent server, a frame that
+# stops in the middle) and waits 30 s at most. For the clients' bad-peer
+# tests: garbage frames, frames cut in the middle, wrong numbers.
 fake_server() {
+	local hold=0
+	[ "$1" != --hold ] || { hold=1; shift; }
 	local name=$1 fmt=$2
 	shift 2
 	# shellcheck disable=SC2059
@@ -101,9 +125,9 @@ fake_server() {
 		print "listening on 127.0.0.1:", $l->sockport, "\n";
 		my $c = $l->accept or die "accept: $!";
 		print $c $bytes;
-		shutdown($c, 1);
-		alarm 5; 1 while sysread($c, my $junk, 4096);
-		close $c;' "$T/$name.bytes" >"$T/$name.out" 2>"$T/$name.err" </dev/null 3>&- &
+		shutdown($c, 1) unless $ARGV[1];
+		alarm($ARGV[1] ? 30 : 5); 1 while sysread($c, my $junk, 4096);
+		close $c;' "$T/$name.bytes" "$hold" >"$T/$name.out" 2>"$T/$name.err" </dev/null 3>&- &
 	echo "$!" >>"$T/.pgids"
 	wait_for "$T/$name.out" '^listening on ' 10 || return 1
 	PORT=$(sed -n '1s/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/$name.out")
@@ -127,8 +151,8 @@ LOG_VALID='
   and (if .event == "connect" then (.server | type == "string")
        elif .event == "result" then
          (.seq | type == "number") and ((.command // .command_base64) | type == "string")
-         and (.exit == null or (.exit | type == "number"))
-         and (.signal == null or (.signal | type == "number"))
+         and (.exit == null or (.exit | type == "number" and . >= 0 and . <= 255))
+         and (.signal == null or (.signal | type == "number" and . >= 1 and . <= 64))
          and ((.exit == null) != (.signal == null))
          and (.timed_out | type == "boolean") and (.truncated | type == "boolean")
          and (.bytes | type == "number") and ((.output // .output_base64) | type == "string")

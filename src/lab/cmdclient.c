@@ -9,6 +9,12 @@
  * group and shuts down our sending side, so the client sends the first
  * FIN (the active close; our side ends in TIME_WAIT). End of stdin is not
  * "exit". After the server's last command we close first as well.
+ *
+ * The server is trusted no more than the client is by the server: a frame
+ * must arrive whole within -w seconds (a silent server, or one that stops
+ * in the middle of a frame, is one clear error), and the commands must be
+ * numbered 1, 2, 3 ... (a number out of order or repeated is a protocol
+ * error): either way we exit 1 with one line on stderr.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -27,10 +33,11 @@
 
 #include "cmdwire.h"
 #include "runcmd.h"
+#include "common/args.h"
 #include "common/sock.h"
 #include "common/tstamp.h"
 
-#define USAGE "usage: cmdclient [-t SECONDS] HOST PORT"
+#define USAGE "usage: cmdclient [-t SECONDS] [-w SECONDS] HOST PORT"
 
 static struct {
 	pthread_mutex_t mu;
@@ -191,33 +198,38 @@ run_one(int fd, const struct cmdproto_frame *c, double timeout,
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
-{
-	char here[SOCK_ADDRSTRLEN], there[SOCK_ADDRSTRLEN], why[256], *end;
-	struct cmdproto_frame f;
-	enum cmdwire_status st;
-	struct sock_addr sa;
-	pthread_t tid;
-	double timeout = 10;
-	unsigned done = 0;
+/* The command line. */
+struct opts {
+	double timeout;		/* -t: per command */
+	double idle;		/* -w: for each frame from the server */
+	const char *host;
 	uint16_t port;
-	int ch, rc;
+};
+
+static void
+parse_args(int argc, char *argv[], struct opts *o)
+{
+	int ch;
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":ht:")) != -1) {
+	while ((ch = getopt(argc, argv, ":ht:w:")) != -1) {
 		switch (ch) {
 		case 'h':
 			printf("%s\n  -t SECONDS  time limit per command "
-			    "(default 10)\n  type \"exit\" on stdin to close "
-			    "the connection at once\n", USAGE);
-			return 0;
+			    "(default 10)\n  -w SECONDS  idle timeout: the "
+			    "longest wait for the server's next frame, whole\n"
+			    "              (default 60; make it longer than the "
+			    "server's pause -i)\n  type \"exit\" on stdin to "
+			    "close the connection at once\n", USAGE);
+			exit(0);
 		case 't':
-			errno = 0;
-			timeout = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(timeout > 0) ||
-			    timeout > 86400)
+			if (args_seconds(optarg, 0, 0, 86400, &o->timeout) < 0)
 				errx(2, "bad seconds '%s': want a number "
+				    "over 0, up to 86400", optarg);
+			break;
+		case 'w':
+			if (args_seconds(optarg, 0, 0, 86400, &o->idle) < 0)
+				errx(2, "bad idle timeout '%s': want seconds "
 				    "over 0, up to 86400", optarg);
 			break;
 		case ':':
@@ -228,10 +240,76 @@ main(int argc, char *argv[])
 	}
 	if (argc - optind != 2)
 		errx(2, "want HOST and PORT\n%s", USAGE);
-	if (sock_parse_port(argv[optind + 1], &port) < 0 || port == 0)
+	o->host = argv[optind];
+	if (sock_parse_port(argv[optind + 1], &o->port) < 0 || o->port == 0)
 		errx(2, "bad port '%s': want 1..65535", argv[optind + 1]);
-	if ((rc = sock_resolve(argv[optind], port, 0, &sa)) != 0)
-		errx(1, "bad host '%s': %s", argv[optind], gai_strerror(rc));
+}
+
+/* A frame that did not come: one line, exit 1. */
+static void
+read_failed(enum cmdwire_status st, const char *there, double idle)
+{
+	char why[256];
+
+	if (st == CMDWIRE_EOF)
+		errx(1, "%s: server closed the connection before the end of "
+		    "the commands", there);
+	if (st == CMDWIRE_TIMEOUT && wb.got == 0)
+		errx(1, "%s: the server sent nothing for %gs (idle timeout, "
+		    "-w)", there, idle);
+	if (st == CMDWIRE_TIMEOUT)
+		errx(1, "%s: a frame stopped in the middle: %zu bytes of it "
+		    "received, not the rest within %gs (idle timeout, -w)",
+		    there, wb.got, idle);
+	errx(1, "%s: %s", there, cmdwire_describe(st, &wb, errno, why,
+	    sizeof why));
+}
+
+/*
+ * The conversation: C1 R1 C2 R2 ... E. Commands must come numbered 1, 2,
+ * 3 ...; anything else is the server breaking the protocol.
+ */
+static void
+converse(const struct opts *o, const char *there)
+{
+	struct cmdproto_frame f;
+	enum cmdwire_status st;
+	unsigned done = 0;
+
+	for (;;) {
+		st = cmdwire_read(cl.fd, &wb, &f, (int)(o->idle * 1000));
+		if (exiting())
+			return;
+		if (st != CMDWIRE_OK)
+			read_failed(st, there, o->idle);
+		if (f.type == CMDPROTO_END) {
+			say("done: %u commands, closing the connection", done);
+			return;
+		}
+		if (f.type != CMDPROTO_COMMAND)
+			errx(1, "%s: unexpected frame from the server", there);
+		if (f.seq != done + 1)
+			errx(1, "%s: protocol error: command %u %s (expected "
+			    "command %u)", there, f.seq, f.seq <= done ?
+			    "repeated" : "out of order", done + 1);
+		if (run_one(cl.fd, &f, o->timeout, there) < 0)
+			return;
+		done++;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o = { .timeout = 10, .idle = 60 };
+	char here[SOCK_ADDRSTRLEN], there[SOCK_ADDRSTRLEN];
+	struct sock_addr sa;
+	pthread_t tid;
+	int rc;
+
+	parse_args(argc, argv, &o);
+	if ((rc = sock_resolve(o.host, o.port, 0, &sa)) != 0)
+		errx(1, "bad host '%s': %s", o.host, gai_strerror(rc));
 	sock_format((struct sockaddr *)&sa.ss, there, sizeof there);
 	signal(SIGPIPE, SIG_IGN);
 	if ((cl.fd = sock_connect(&sa, 10000)) < 0)
@@ -243,27 +321,7 @@ main(int argc, char *argv[])
 		err(1, "pthread_create");
 	pthread_detach(tid);
 
-	for (;;) {
-		st = cmdwire_read(cl.fd, &wb, &f, -1);
-		if (exiting())
-			break;
-		if (st != CMDWIRE_OK) {
-			if (st == CMDWIRE_EOF)
-				errx(1, "%s: server closed the connection "
-				    "before the end of the commands", there);
-			errx(1, "%s: %s", there,
-			    cmdwire_describe(st, &wb, errno, why, sizeof why));
-		}
-		if (f.type == CMDPROTO_END) {
-			say("done: %u commands, closing the connection", done);
-			break;
-		}
-		if (f.type != CMDPROTO_COMMAND)
-			errx(1, "%s: unexpected frame from the server", there);
-		if (run_one(cl.fd, &f, timeout, there) < 0)
-			break;
-		done++;
-	}
+	converse(&o, there);
 	pthread_mutex_lock(&cl.mu);	/* no shutdown racing our close */
 	finish(cl.fd);
 	pthread_mutex_unlock(&cl.mu);

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "cmdlog.h"
+#include "cmdproto.h"
 #include "common/sock.h"
 #include "common/tstamp.h"
 
@@ -145,16 +146,21 @@ cmdlog_connect(int fd, const char *client, const char *server)
 /*
  * "result": one command's outcome. Output that is valid UTF-8 is logged
  * as "output" (JSON-escaped); anything else as "output_base64", so no
- * byte is ever lost or mangled.
+ * byte is ever lost or mangled. A status that is neither an exit code
+ * nor a signal is refused: -1, EINVAL, nothing written.
  */
 int
 cmdlog_result(int fd, const char *client, uint32_t seq, const char *command,
     int32_t status, int truncated, int timed_out, const uint8_t *out,
     size_t len)
 {
-	json_t *r = record("result", client);
+	json_t *r;
 
-	if (r == NULL)
+	if (!cmdproto_status_valid(status)) {
+		errno = EINVAL;	/* no "signal":65: the codec refuses it too */
+		return -1;
+	}
+	if ((r = record("result", client)) == NULL)
 		return emit(fd, r);
 	json_object_set_new(r, "seq", json_integer(seq));
 	set_bytes(r, "command", (const uint8_t *)command, strlen(command));

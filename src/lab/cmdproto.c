@@ -25,6 +25,17 @@ put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/*
+ * A result's status is an exit code 0..255 or -N for signal N 1..64:
+ * anything else (-65, -128, 256) is not a status a process can end with,
+ * and must not be logged as one. 1 when valid, else 0.
+ */
+int
+cmdproto_status_valid(int32_t status)
+{
+	return status >= -CMDPROTO_MAX_SIGNAL && status <= 255;
+}
+
 /* Check a header (the first min(len, 8) bytes of it) without the payload. */
 static enum cmdproto_status
 check_header(const uint8_t *buf, size_t len, uint32_t *plen)
@@ -82,8 +93,8 @@ cmdproto_decode(const uint8_t *buf, size_t len, struct cmdproto_frame *f,
 		if (plen < 8 || (f->seq = get32(p)) == 0)
 			return CMDPROTO_BAD_PAYLOAD;
 		f->status = (int32_t)get32(p + 4);
-		if (f->status > 255 || f->status < -128)
-			return CMDPROTO_BAD_PAYLOAD;
+		if (!cmdproto_status_valid(f->status))
+			return CMDPROTO_BAD_STATUS;
 		f->data = p + 8;
 		f->len = plen - 8;
 		if (f->len > CMDPROTO_MAX_OUTPUT)
@@ -116,8 +127,10 @@ cmdproto_encode(const struct cmdproto_frame *f, uint8_t *out, size_t cap,
 		break;
 	case CMDPROTO_RESULT:
 		fixed = 8;
-		if (f->seq == 0 || f->status > 255 || f->status < -128)
+		if (f->seq == 0)
 			return CMDPROTO_BAD_PAYLOAD;
+		if (!cmdproto_status_valid(f->status))
+			return CMDPROTO_BAD_STATUS;
 		if (f->flags & ~(CMDPROTO_F_TRUNCATED | CMDPROTO_F_TIMEDOUT))
 			return CMDPROTO_BAD_FLAGS;
 		if (f->len > CMDPROTO_MAX_OUTPUT)
@@ -163,6 +176,8 @@ cmdproto_strerror(enum cmdproto_status st)
 	case CMDPROTO_BAD_FLAGS:	return "garbage frame: bad flags";
 	case CMDPROTO_TOO_LONG:		return "garbage frame: too long";
 	case CMDPROTO_BAD_PAYLOAD:	return "garbage frame: bad payload";
+	case CMDPROTO_BAD_STATUS:	return "garbage frame: bad status "
+	    "(neither an exit code 0..255 nor a signal 1..64)";
 	case CMDPROTO_NO_ROOM:		return "frame does not fit the buffer";
 	}
 	return "unknown status";

@@ -11,7 +11,8 @@
  *
  *	C payload: seq (4 bytes BE, 1, 2, ...) + command text (no NUL bytes)
  *	R payload: seq (4 bytes BE) + status (4 bytes BE, signed: the exit
- *	           code 0..255, or -N when killed by signal N) + output bytes
+ *	           code 0..255, or -N when killed by signal N, 1..64) + output
+ *	           bytes; any other status is garbage (CMDPROTO_BAD_STATUS)
  *	E payload: empty
  *
  * Server -> client: C ... C E; client -> server: one R per C.
@@ -26,6 +27,8 @@
 #define CMDPROTO_MAX_OUTPUT	65536
 #define CMDPROTO_MAX_PAYLOAD	(CMDPROTO_MAX_OUTPUT + 8)
 #define CMDPROTO_MAX_FRAME	(CMDPROTO_HDR + CMDPROTO_MAX_PAYLOAD)
+
+#define CMDPROTO_MAX_SIGNAL	64	/* Linux's SIGRTMAX */
 
 #define CMDPROTO_F_TRUNCATED	0x01
 #define CMDPROTO_F_TIMEDOUT	0x02
@@ -44,6 +47,7 @@ enum cmdproto_status {
 	CMDPROTO_BAD_FLAGS,
 	CMDPROTO_TOO_LONG,
 	CMDPROTO_BAD_PAYLOAD,
+	CMDPROTO_BAD_STATUS,	/* neither an exit code nor a signal */
 	CMDPROTO_NO_ROOM,	/* encode: output buffer too small */
 };
 
@@ -61,6 +65,7 @@ enum cmdproto_status cmdproto_decode(const uint8_t *buf, size_t len,
 	    struct cmdproto_frame *f, size_t *need);
 enum cmdproto_status cmdproto_encode(const struct cmdproto_frame *f,
 	    uint8_t *out, size_t cap, size_t *used);
+int	cmdproto_status_valid(int32_t status);
 const char *cmdproto_strerror(enum cmdproto_status st);
 
 #endif

@@ -5,6 +5,11 @@
  * a time, -i seconds apart, and logs each result (cmdlog.c, JSON Lines).
  * stdout: "listening on ADDRESS:PORT", then the client's ip:port each
  * time a result arrives, as in the lab. Events go to stderr.
+ *
+ * At most -n children serve at once (default 64): at the cap the parent
+ * stops looking at the listening socket, so new connections finish their
+ * handshake and wait in the listen backlog until a child exits. 200
+ * silent clients cannot make 200 processes.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -12,8 +17,6 @@
 
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,13 +27,16 @@
 #include "cmdlog.h"
 #include "cmdproto.h"
 #include "cmdsession.h"
+#include "server.h"
+#include "common/args.h"
 #include "common/sock.h"
 #include "common/tstamp.h"
 
 #define USAGE "usage: cmdserver [-p PORT] [-b ADDRESS] [-c FILE] " \
-	"[-l LOGFILE] [-i SECONDS]"
+	"[-l LOGFILE] [-i SECONDS] [-n CHILDREN]"
 
 static volatile sig_atomic_t stop_sig;
+static volatile sig_atomic_t nchildren;	/* forked and not yet reaped */
 
 static void
 on_stop(int sig)
@@ -38,6 +44,7 @@ on_stop(int sig)
 	stop_sig = sig;
 }
 
+/* The UNP loop: one SIGCHLD may stand for several dead children. */
 static void
 on_chld(int sig)
 {
@@ -45,7 +52,7 @@ on_chld(int sig)
 
 	(void)sig;
 	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+		nchildren--;
 	errno = saved;
 }
 
@@ -118,47 +125,48 @@ usage_error(const char *what, int opt)
 	exit(2);
 }
 
-int
-main(int argc, char *argv[])
+/* The command line. */
+struct opts {
+	const char *addr, *file, *logpath;
+	uint16_t port;
+	double interval;	/* -i: pause between commands */
+	long maxkids;		/* -n: children at once */
+};
+
+static void
+parse_args(int argc, char *argv[], struct opts *o)
 {
-	const char *addr = "127.0.0.1", *file = NULL, *logpath = "log.txt";
-	const char *what;
-	char here[SOCK_ADDRSTRLEN], peer[SOCK_ADDRSTRLEN], *end;
-	struct cmdsession s = { .interval = 3, .result_wait_ms = 60000 };
-	struct sockaddr_storage from;
-	struct sigaction act;
-	struct sock_addr sa;
-	struct pollfd pfd;
-	sigset_t block, orig;
-	socklen_t fromlen;
-	uint16_t port = 0;
-	int ch, lfd, cfd, rc;
-	pid_t pid;
+	int ch;
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":b:c:hi:l:p:")) != -1) {
+	while ((ch = getopt(argc, argv, ":b:c:hi:l:n:p:")) != -1) {
 		switch (ch) {
-		case 'b': addr = optarg; break;
-		case 'c': file = optarg; break;
+		case 'b': o->addr = optarg; break;
+		case 'c': o->file = optarg; break;
 		case 'h':
 			printf("%s\n  -p PORT     port, 0 = kernel's choice "
 			    "(default)\n  -b ADDRESS  address to bind (default "
 			    "127.0.0.1)\n  -c FILE     commands, one per line "
 			    "(default: stdin)\n  -l LOGFILE  JSON Lines log "
 			    "(default log.txt)\n  -i SECONDS  pause between "
-			    "commands (default 3)\n", USAGE);
-			return 0;
+			    "commands (default 3)\n  -n CHILDREN at most this "
+			    "many clients served at once (default 64, up to "
+			    "10000);\n              more connections wait in "
+			    "the listen backlog\n", USAGE);
+			exit(0);
 		case 'i':
-			errno = 0;
-			s.interval = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(s.interval >= 0)
-			    || s.interval > 3600)
+			if (args_seconds(optarg, 0, 1, 3600, &o->interval) < 0)
 				errx(2, "bad seconds '%s': want a number 0..3600",
 				    optarg);
 			break;
-		case 'l': logpath = optarg; break;
+		case 'l': o->logpath = optarg; break;
+		case 'n':
+			if (args_count(optarg, 1, 10000, &o->maxkids) < 0)
+				errx(2, "bad number of children '%s': want "
+				    "1..10000", optarg);
+			break;
 		case 'p':
-			if (sock_parse_port(optarg, &port) < 0)
+			if (sock_parse_port(optarg, &o->port) < 0)
 				errx(2, "bad port '%s': want 0..65535", optarg);
 			break;
 		case ':': usage_error("missing argument for", optopt); break;
@@ -167,45 +175,66 @@ main(int argc, char *argv[])
 	}
 	if (optind < argc)
 		errx(2, "unexpected argument '%s'\n%s", argv[optind], USAGE);
+}
 
-	s.cmds = load(file, &s.ncmds);
-	if ((s.logfd = cmdlog_open(logpath)) < 0)
-		err(1, "%s", logpath);
-	if ((rc = sock_resolve(addr, port, 1, &sa)) != 0)
-		errx(2, "bad address '%s': %s", addr, gai_strerror(rc));
-	sock_format((struct sockaddr *)&sa.ss, here, sizeof here);
-	if ((lfd = sock_listen(&sa, 128, &what)) < 0)
+/*
+ * At the cap, leave the listening socket alone (fd -1: poll ignores it)
+ * so connections wait in the backlog; say so when that changes.
+ */
+static void
+watch_cap(struct pollfd *pfd, int lfd, long maxkids)
+{
+	int full = nchildren >= maxkids;
+
+	if (full && pfd->fd >= 0)
+		tstamp_event("children: %d of %ld, the maximum: new "
+		    "connections wait in the backlog", (int)nchildren, maxkids);
+	else if (!full && pfd->fd < 0)
+		tstamp_event("children: %d of %ld: accepting again",
+		    (int)nchildren, maxkids);
+	pfd->fd = full ? -1 : lfd;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o = { .addr = "127.0.0.1", .logpath = "log.txt",
+	    .interval = 3, .maxkids = 64 };
+	struct cmdsession s = { .result_wait_ms = 60000 };
+	char here[SOCK_ADDRSTRLEN], peer[SOCK_ADDRSTRLEN];
+	const char *what;
+	struct sockaddr_storage from;
+	struct pollfd pfd;
+	sigset_t orig;
+	socklen_t fromlen;
+	int lfd, cfd;
+	pid_t pid;
+
+	parse_args(argc, argv, &o);
+	s.cmds = load(o.file, &s.ncmds);
+	s.interval = o.interval;
+	if ((s.logfd = cmdlog_open(o.logpath)) < 0)
+		err(1, "%s", o.logpath);
+	lfd = server_listen(o.addr, o.port, 128, here, sizeof here, &what);
+	if (lfd == SERVER_BAD_ADDRESS)
+		errx(2, "bad address '%s': %s", o.addr, what);
+	if (lfd < 0)
 		err(1, "%s %s", what, here);
-	if (fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) < 0)
-		err(1, "fcntl O_NONBLOCK");
-
-	memset(&act, 0, sizeof act);
-	act.sa_handler = on_stop;
-	sigemptyset(&act.sa_mask);
-	sigaction(SIGINT, &act, NULL);
-	sigaction(SIGTERM, &act, NULL);
-	act.sa_handler = on_chld;
-	act.sa_flags = SA_NOCLDSTOP;
-	sigaction(SIGCHLD, &act, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-
-	printf("listening on %s\n", sock_local(lfd, here, sizeof here));
-	if (fflush(stdout) == EOF)
+	if (server_signals(on_stop, on_chld, &orig) < 0)
+		err(1, "sigaction");
+	if (server_announce(lfd, here, sizeof here) < 0)
 		err(1, "stdout");
 	s.server = here;
-	tstamp_event("listening on %s, %u commands, pause %gs, log %s", here,
-	    s.ncmds, s.interval, logpath);
+	tstamp_event("listening on %s, %u commands, pause %gs, log %s, at most "
+	    "%ld children", here, s.ncmds, s.interval, o.logpath, o.maxkids);
 
 	pfd.fd = lfd;
 	pfd.events = POLLIN;
 	while (!stop_sig) {
-		if (ppoll(&pfd, 1, NULL, &orig) < 0)
-			continue;	/* EINTR: a child died, or stop */
+		watch_cap(&pfd, lfd, o.maxkids);
+		/* Signals get in only here: EINTR = a child died, or stop. */
+		if (ppoll(&pfd, 1, NULL, &orig) < 0 || pfd.fd < 0)
+			continue;
 		fromlen = sizeof from;
 		cfd = accept4(lfd, (struct sockaddr *)&from, &fromlen,
 		    SOCK_CLOEXEC);
@@ -213,7 +242,7 @@ main(int argc, char *argv[])
 			if (errno != EINTR && errno != EAGAIN &&
 			    errno != ECONNABORTED) {
 				tstamp_event("accept: %s", strerror(errno));
-				poll(NULL, 0, 100);
+				poll(NULL, 0, 100);	/* EMFILE: don't spin */
 			}
 			continue;
 		}
@@ -224,17 +253,16 @@ main(int argc, char *argv[])
 			continue;
 		}
 		if (pid == 0) {
-			close(lfd);
-			signal(SIGINT, SIG_DFL);
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGCHLD, SIG_DFL);
-			sigprocmask(SIG_SETMASK, &orig, NULL);
+			close(lfd);	/* the child only talks to its client */
+			server_in_child(&orig);
 			s.fd = cfd;
 			s.client = peer;
 			_exit(cmdsession_run(&s) < 0 ? 1 : 0);
 		}
-		close(cfd);
-		tstamp_event("accept %s child %ld", peer, (long)pid);
+		close(cfd);		/* the parent only accepts */
+		nchildren++;
+		tstamp_event("accept %s child %ld (children: %d of %ld)", peer,
+		    (long)pid, (int)nchildren, o.maxkids);
 	}
 	tstamp_event("exit on %s", strsignal(stop_sig));
 	while (s.ncmds > 0)

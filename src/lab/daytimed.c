@@ -2,8 +2,9 @@
  * daytimed — the daytime server of the Stevens lab (UNP ch. 1, 4, 5).
  *
  * Each client gets the time as ctime(3) prints it plus "\r\n"; the server
- * then sleeps -s seconds and closes first (the active closer, so the
- * server's side ends in TIME_WAIT). -m iterative serves one client at a
+ * then sleeps -s seconds and closes: usually first (the active closer, so
+ * the server's side ends in TIME_WAIT), unless the client closed during
+ * the pause; the log says which, as the kernel saw it. -m iterative serves one client at a
  * time: later clients finish their handshake in the listen backlog and
  * wait there for accept(). -m fork (default) forks a child per client.
  *
@@ -20,9 +21,6 @@
 
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <math.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -33,6 +31,8 @@
 #include <unistd.h>
 
 #include "closeorder.h"
+#include "server.h"
+#include "common/args.h"
 #include "common/sock.h"
 #include "common/tstamp.h"
 
@@ -117,43 +117,26 @@ usage_error(const char *fmt, const char *arg)
 	exit(2);
 }
 
-static double
-parse_seconds(const char *s)
-{
-	char *end;
-	double v;
+/* The command line. */
+struct opts {
+	const char *addr;
+	double secs;		/* -s: pause before our close */
+	uint16_t port;
+	long backlog;
+	int forking;		/* -m fork (1) or iterative (0) */
+};
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) ||
-	    v < 0 || v > 86400)
-		errx(2, "bad seconds '%s': want a number 0..86400", s);
-	return v;
-}
-
-int
-main(int argc, char *argv[])
+static void
+parse_args(int argc, char *argv[], struct opts *o)
 {
-	const char *addr = "127.0.0.1", *what;
-	char here[SOCK_ADDRSTRLEN], peer[SOCK_ADDRSTRLEN];
-	struct sock_addr sa;
-	struct sockaddr_storage from;
-	struct sigaction act;
-	struct pollfd pfd;
-	sigset_t block, orig;
-	socklen_t fromlen;
-	double secs = 0;
-	uint16_t port = 0;
-	long backlog = 128;
-	int ch, forking = 1, lfd, cfd, rc;
-	char *end;
-	pid_t pid;
+	char opt[3] = "-?";
+	int ch;
 
 	opterr = 0;
 	while ((ch = getopt(argc, argv, ":b:hm:p:q:s:")) != -1) {
 		switch (ch) {
 		case 'b':
-			addr = optarg;
+			o->addr = optarg;
 			break;
 		case 'h':
 			printf("%s\n", USAGE);
@@ -165,74 +148,66 @@ main(int argc, char *argv[])
 			    "  -b ADDRESS  address to bind (default 127.0.0.1; "
 			    "0.0.0.0, ::, ::1 ...)\n"
 			    "  -q BACKLOG  listen backlog (default 128)\n");
-			return 0;
+			exit(0);
 		case 'm':
-			if (strcmp(optarg, "iterative") == 0)
-				forking = 0;
-			else if (strcmp(optarg, "fork") == 0)
-				forking = 1;
-			else
+			if (strcmp(optarg, "iterative") != 0 &&
+			    strcmp(optarg, "fork") != 0)
 				errx(2, "bad mode '%s': want iterative or fork",
 				    optarg);
+			o->forking = strcmp(optarg, "fork") == 0;
 			break;
 		case 'p':
-			if (sock_parse_port(optarg, &port) < 0)
+			if (sock_parse_port(optarg, &o->port) < 0)
 				errx(2, "bad port '%s': want 0..65535", optarg);
 			break;
 		case 'q':
-			errno = 0;
-			backlog = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || backlog < 0 ||
-			    backlog > 65535)
+			if (args_count(optarg, 0, 65535, &o->backlog) < 0)
 				errx(2, "bad backlog '%s': want 0..65535", optarg);
 			break;
 		case 's':
-			secs = parse_seconds(optarg);
+			if (args_seconds(optarg, 0, 1, 86400, &o->secs) < 0)
+				errx(2, "bad seconds '%s': want a number "
+				    "0..86400", optarg);
 			break;
 		case ':':
-			snprintf(peer, sizeof peer, "-%c", optopt);
-			usage_error("option %s needs an argument", peer);
+			opt[1] = (char)optopt;
+			usage_error("option %s needs an argument", opt);
 			break;
 		default:
-			snprintf(peer, sizeof peer, "-%c", optopt);
-			usage_error("unknown option %s", peer);
+			opt[1] = (char)optopt;
+			usage_error("unknown option %s", opt);
 		}
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+}
 
-	if ((rc = sock_resolve(addr, port, 1, &sa)) != 0)
-		errx(2, "bad address '%s': %s", addr, gai_strerror(rc));
-	sock_format((struct sockaddr *)&sa.ss, here, sizeof here);
-	if ((lfd = sock_listen(&sa, (int)backlog, &what)) < 0)
+int
+main(int argc, char *argv[])
+{
+	struct opts o = { .addr = "127.0.0.1", .backlog = 128, .forking = 1 };
+	char here[SOCK_ADDRSTRLEN], peer[SOCK_ADDRSTRLEN];
+	const char *what;
+	struct sockaddr_storage from;
+	struct pollfd pfd;
+	sigset_t orig;
+	socklen_t fromlen;
+	int lfd, cfd;
+	pid_t pid;
+
+	parse_args(argc, argv, &o);
+	lfd = server_listen(o.addr, o.port, (int)o.backlog, here, sizeof here,
+	    &what);
+	if (lfd == SERVER_BAD_ADDRESS)
+		errx(2, "bad address '%s': %s", o.addr, what);
+	if (lfd < 0)
 		err(1, "%s %s", what, here);
-	/* Non-blocking: a client that resets between poll and accept must
-	 * not leave us stuck in accept() (UNP 16.6). */
-	if (fcntl(lfd, F_SETFL, fcntl(lfd, F_GETFL) | O_NONBLOCK) < 0)
-		err(1, "fcntl O_NONBLOCK");
-
-	memset(&act, 0, sizeof act);
-	sigemptyset(&act.sa_mask);
-	act.sa_handler = on_stop;
-	if (sigaction(SIGINT, &act, NULL) < 0 ||
-	    sigaction(SIGTERM, &act, NULL) < 0)
+	if (server_signals(on_stop, on_chld, &orig) < 0)
 		err(1, "sigaction");
-	act.sa_handler = on_chld;
-	act.sa_flags = SA_NOCLDSTOP;
-	if (sigaction(SIGCHLD, &act, NULL) < 0)
-		err(1, "sigaction SIGCHLD");
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-
-	printf("listening on %s\n", sock_local(lfd, here, sizeof here));
-	if (fflush(stdout) == EOF)
+	if (server_announce(lfd, here, sizeof here) < 0)
 		err(1, "stdout");
 	tstamp_event("listening on %s, %s mode, backlog %ld, sleep %gs", here,
-	    forking ? "fork" : "iterative", backlog, secs);
+	    o.forking ? "fork" : "iterative", o.backlog, o.secs);
 
 	pfd.fd = lfd;
 	pfd.events = POLLIN;
@@ -253,9 +228,9 @@ main(int argc, char *argv[])
 			continue;
 		}
 		sock_format((struct sockaddr *)&from, peer, sizeof peer);
-		if (!forking) {
+		if (!o.forking) {
 			tstamp_event("accept %s", peer);
-			serve(cfd, peer, secs, &orig);
+			serve(cfd, peer, o.secs, &orig);
 			continue;
 		}
 		if ((pid = fork()) < 0) {
@@ -265,11 +240,8 @@ main(int argc, char *argv[])
 		}
 		if (pid == 0) {
 			close(lfd);	/* the child only talks to its client */
-			signal(SIGINT, SIG_DFL);
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGCHLD, SIG_DFL);
-			sigprocmask(SIG_SETMASK, &orig, NULL);
-			serve(cfd, peer, secs, &orig);
+			server_in_child(&orig);
+			serve(cfd, peer, o.secs, &orig);
 			_exit(0);
 		}
 		close(cfd);		/* the parent only accepts */

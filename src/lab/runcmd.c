@@ -34,30 +34,22 @@ child(const char *command, int out)
 }
 
 /*
- * Run command, filling *r. started(pgid, arg), if given, is called once
- * the process group exists, so another thread can kill it. Returns 0, or
- * -1 with errno when the command could not be started at all.
+ * Fork the shell in its own process group, its stdout and stderr on a
+ * pipe. Returns the pipe's reading end (*pid set), or -1 with errno.
  */
-int
-runcmd(const char *command, double timeout, struct runcmd_result *r,
-    void (*started)(pid_t, void *), void *arg)
+static int
+spawn(const char *command, pid_t *pid)
 {
-	double end = tstamp_mono() + timeout;
-	uint8_t junk[4096];
-	struct pollfd pfd;
-	int p[2], st = 0, reaped = 0, eof = 0, ms, saved;
 	sigset_t all, old;
-	ssize_t n;
-	pid_t pid;
+	int p[2], saved;
 
-	memset(r, 0, offsetof(struct runcmd_result, out));
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
 	/* Keep signals away from the child until it has exec'd. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
+	*pid = fork();
+	if (*pid == 0) {
 		close(p[0]);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		child(command, p[1]);
@@ -65,17 +57,29 @@ runcmd(const char *command, double timeout, struct runcmd_result *r,
 	saved = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(p[1]);
-	if (pid < 0) {
+	if (*pid < 0) {
 		close(p[0]);
 		errno = saved;
 		return -1;
 	}
-	setpgid(pid, pid);	/* also here: no race with kill(-pid) */
-	if (started != NULL)
-		started(pid, arg);
+	setpgid(*pid, *pid);	/* also here: no race with kill(-pid) */
+	return p[0];
+}
 
-	pfd.fd = p[0];
-	pfd.events = POLLIN;
+/*
+ * Read the output until EOF and the shell's exit, killing the group at
+ * the timeout; keeps RUNCMD_CAP bytes and drops the rest. Returns the
+ * wait status; closes fd.
+ */
+static int
+collect(int fd, pid_t pid, double timeout, struct runcmd_result *r)
+{
+	double end = tstamp_mono() + timeout;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint8_t junk[4096];
+	int st = 0, reaped = 0, eof = 0, ms;
+	ssize_t n;
+
 	while (!eof || !reaped) {
 		if (!reaped && waitpid(pid, &st, WNOHANG) == pid) {
 			reaped = 1;
@@ -99,9 +103,9 @@ runcmd(const char *command, double timeout, struct runcmd_result *r,
 		if (poll(&pfd, 1, ms < 50 ? ms : 50) <= 0)
 			continue;
 		if (r->len < RUNCMD_CAP)
-			n = read(p[0], r->out + r->len, RUNCMD_CAP - r->len);
+			n = read(fd, r->out + r->len, RUNCMD_CAP - r->len);
 		else
-			n = read(p[0], junk, sizeof junk);
+			n = read(fd, junk, sizeof junk);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -113,11 +117,32 @@ runcmd(const char *command, double timeout, struct runcmd_result *r,
 		else
 			r->truncated = 1;
 	}
-	close(p[0]);
+	close(fd);
 	if (!reaped) {
 		kill(-pid, SIGKILL);
 		waitpid(pid, &st, 0);
 	}
+	return st;
+}
+
+/*
+ * Run command, filling *r. started(pgid, arg), if given, is called once
+ * the process group exists, so another thread can kill it. Returns 0, or
+ * -1 with errno when the command could not be started at all.
+ */
+int
+runcmd(const char *command, double timeout, struct runcmd_result *r,
+    void (*started)(pid_t, void *), void *arg)
+{
+	pid_t pid;
+	int fd, st;
+
+	memset(r, 0, offsetof(struct runcmd_result, out));
+	if ((fd = spawn(command, &pid)) < 0)
+		return -1;
+	if (started != NULL)
+		started(pid, arg);
+	st = collect(fd, pid, timeout, r);
 	if (WIFSIGNALED(st))
 		r->status = -WTERMSIG(st);
 	else

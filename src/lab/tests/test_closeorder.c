@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "../closeorder.h"
-#include "common/sock.h"
 #include "common/unit.h"
 
 static int lfd;

@@ -5,6 +5,7 @@
  */
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,13 @@ main(void)
 	UNIT_EQ_INT(whole, KIDS * EACH, "every line is one whole JSON record");
 	UNIT_EQ_INT(bigs, KIDS * EACH / 10, "64 KiB outputs intact");
 	UNIT_EQ_INT(b64, KIDS * EACH / 10, "non-UTF-8 output as base64");
+	errno = 0;
+	UNIT_CHECK(cmdlog_result(fd, "127.0.0.1:1", 1, "x", -65, 0, 0, big, 0)
+	    == -1 && errno == EINVAL, "status -65 is not logged (no signal 65)");
+	UNIT_CHECK(cmdlog_result(fd, "127.0.0.1:1", 1, "x", 256, 0, 0, big, 0)
+	    == -1 && errno == EINVAL, "status 256 is not logged");
+	UNIT_EQ_INT(lseek(fd, 0, SEEK_END) > 0 && fp != NULL &&
+	    getline(&line, &cap, fp) < 0, 1, "nothing was written for them");
 	if (fp != NULL)
 		fclose(fp);
 	free(line);

@@ -106,8 +106,17 @@ test_garbage(void)
 	UNIT_EQ_INT(cmdproto_decode((const uint8_t *)"CPC\0\0\0\0\x06\0\0\0\x01"
 	    "a\0", 14, &f, &need), CMDPROTO_BAD_PAYLOAD, "NUL in a command");
 	UNIT_EQ_INT(cmdproto_decode((const uint8_t *)"CPR\0\0\0\0\x08\0\0\0\x01"
-	    "\0\0\x01\0", 16, &f, &need), CMDPROTO_BAD_PAYLOAD,
+	    "\0\0\x01\0", 16, &f, &need), CMDPROTO_BAD_STATUS,
 	    "exit status 256 refused");
+	UNIT_EQ_INT(cmdproto_decode((const uint8_t *)"CPR\0\0\0\0\x08\0\0\0\x01"
+	    "\xff\xff\xff\xbf", 16, &f, &need), CMDPROTO_BAD_STATUS,
+	    "status -65 refused: no signal 65");
+	UNIT_EQ_INT(cmdproto_decode((const uint8_t *)"CPR\0\0\0\0\x08\0\0\0\x01"
+	    "\xff\xff\xff\xc0", 16, &f, &need), CMDPROTO_OK,
+	    "status -64 (SIGRTMAX) accepted");
+	UNIT_EQ_INT(cmdproto_decode((const uint8_t *)"CPR\0\0\0\0\x08\0\0\0\x01"
+	    "\xff\xff\xff\x80", 16, &f, &need), CMDPROTO_BAD_STATUS,
+	    "status -128 refused");
 	UNIT_EQ_INT(cmdproto_decode((const uint8_t *)"CPE\0\0\0\0\x01x", 9, &f,
 	    &need), CMDPROTO_BAD_PAYLOAD, "end frame with a payload");
 	UNIT_EQ_STR(cmdproto_strerror(CMDPROTO_BAD_MAGIC),
@@ -125,6 +134,11 @@ test_encode_limits(void)
 
 	UNIT_EQ_INT(cmdproto_encode(&f, buf, sizeof buf, &used),
 	    CMDPROTO_TOO_LONG, "output over 64 KiB refused");
+	f.status = -65;
+	f.len = 0;
+	UNIT_EQ_INT(cmdproto_encode(&f, buf, sizeof buf, &used),
+	    CMDPROTO_BAD_STATUS, "status -65 not encoded");
+	f.status = 0;
 	f.len = CMDPROTO_MAX_OUTPUT;
 	UNIT_EQ_INT(cmdproto_encode(&f, buf, sizeof buf, &used), CMDPROTO_OK,
 	    "exactly 64 KiB of output fits");
