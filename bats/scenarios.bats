@@ -9,13 +9,81 @@ load test_helper
 # run ID SCENARIO SLEEP: one scenario run in the background into $RUNS/ID.
 start_run() {
 	mkdir -p "$RUNS/$1"
-	SLEEP=$3 OUT_DIR=$RUNS/$1 COLUMNS=160 timeout -k 5 240 \
-		bash "$TOP/scenarios/run.sh" "$2" >"$RUNS/$1/stdout" 2>"$RUNS/$1/stderr" 3>&- &
+	# (errexit holds in the background group: keep the status, do not stop at it)
+	{ rc=0
+	  SLEEP=$3 OUT_DIR=$RUNS/$1 COLUMNS=160 timeout -k 5 240 \
+		bash "$TOP/scenarios/run.sh" "$2" >"$RUNS/$1/stdout" 2>"$RUNS/$1/stderr" 3>&- || rc=$?
+	  echo $rc >"$RUNS/$1/rc"; } 3>&- &
+}
+
+# A student's daytime server as a student writes it: ./servidor PORT,
+# iterative, or one child per client with "fork" as a second word; it holds
+# each client HOLD seconds (0: closes at once) before closing.
+student_server() {
+	cat >"$1.c" <<'C'
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	int lfd, cfd, on = 1, forking = argc > 2 && strcmp(argv[2], "fork") == 0;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[1])) };
+	char buf[64];
+	time_t t;
+
+	signal(SIGCHLD, SIG_IGN);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (bind(lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(lfd, 5) < 0)
+		return 1;
+	for (;;) {
+		if ((cfd = accept(lfd, NULL, NULL)) < 0)
+			continue;
+		if (forking && fork() > 0) {
+			close(cfd);
+			continue;
+		}
+		if (forking)
+			close(lfd);
+		t = time(NULL);
+		snprintf(buf, sizeof buf, "%.24s\r\n", ctime(&t));
+		write(cfd, buf, strlen(buf));
+		sleep(HOLD);
+		close(cfd);
+		if (forking)
+			_exit(0);
+	}
+}
+C
+	cc -DHOLD="$2" -o "$1" "$1.c"
+}
+
+# start_own ID SCENARIO SLEEP SERVER: a scenario run with a student's server.
+start_own() {
+	mkdir -p "$RUNS/$1"
+	# (errexit holds in the background group: keep the status, do not stop at it)
+	{ rc=0
+	  SERVER=$4 SLEEP=$3 OUT_DIR=$RUNS/$1 COLUMNS=160 timeout -k 5 240 \
+		bash "$TOP/scenarios/run.sh" "$2" >"$RUNS/$1/stdout" 2>"$RUNS/$1/stderr" 3>&- || rc=$?
+	  echo $rc >"$RUNS/$1/rc"; } 3>&- &
 }
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	export RUNS=$BATS_FILE_TMPDIR/runs
+	mkdir -p "$RUNS/students"
+	student_server "$RUNS/students/servidor" 2
+	student_server "$RUNS/students/instant" 0
+	start_own own-iter sequential 2 "$RUNS/students/servidor {port}"
+	start_own own-fork concurrent 2 "$RUNS/students/servidor {port} fork"
+	start_own own-instant sequential 2 "$RUNS/students/instant {port}"
 	start_run seq3 sequential 3
 	start_run conc3 concurrent 3
 	# the pause between commands: `exit` is typed in it, so a long one
@@ -25,6 +93,9 @@ setup_file() {
 	start_run conc10 concurrent 10
 	wait
 }
+
+# the runs made with daytimed and cmdserver, as RUN/NAME
+OURS="seq3/sequential conc3/concurrent ac/active-close seq10/sequential conc10/concurrent"
 
 setup() {
 	[ "$(id -u)" -eq 0 ] || skip "scenarios need root (network namespaces, capture)"
@@ -192,7 +263,7 @@ moment_sockets() {
 }
 
 @test "every capture read back with tcpobserve -r gives the report's connections" {
-	for run in seq3/sequential conc3/concurrent ac/active-close seq10/sequential conc10/concurrent; do
+	for run in $OURS; do
 		r=$(report "${run%/*}" "${run#*/}")
 		pcap=$(jq -r .parameters.capture "$r")
 		[ -s "$pcap" ]
@@ -214,8 +285,18 @@ moment_sockets() {
 	r=$(report seq3 sequential)
 	out=$RUNS/seq3/stdout
 	grep -q '^== Ladder diagrams (tcpobserve -r .*sequential.pcap --text)' "$out"
-	grep -q "^== FIN packets (the lab's tcpdump 'tcp\[13\] & 1 != 0' view)" "$out"
-	grep -Eq '^  \(a\) t=.*\| \(b\) t=.*\| \(c\) t=.*\| \(d\) t=' "$out"
+	grep -q "^== FIN packets (what tcpdump -nn -i lo 'tcp\[13\] & 1 != 0' prints" "$out"
+	# tcpdump's own lines, each followed by the side that sent it
+	run grep -EA1 '^  [0-9:.]{15} IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.[0-9]+: Flags \[F\.\], seq' "$out"
+	assert_equal "$(grep -c ' IP ' <<<"$output")" 4
+	assert_equal "$(grep -Ec '^      \((server|client)\)  \.connections\[[01]\]\.packets\[[0-9]+\]$' <<<"$output")" 4
+	# the four moments, each a table in netstat -tan's own columns
+	grep -Eq '^  \(a\) t=[0-9.]+  both connected$' "$out"
+	grep -Eq '^  \(d\) t=[0-9.]+  TIME_WAITs expired$' "$out"
+	assert_equal "$(grep -c '^    Proto Recv-Q Send-Q Local Address           Foreign Address         State  ' "$out")" 4
+	P=$(jq .parameters.port "$r")
+	grep -Eq "^    tcp        1      0 127\.0\.0\.1:$P +0\.0\.0\.0:\* +LISTEN      users:\(\(\"daytimed\",pid=[0-9]+,fd=[0-9]+\)\)$" "$out"
+	grep -Eq "^    tcp        0      0 127\.0\.0\.1:$P +127\.0\.0\.1:[0-9]+ +TIME_WAIT   timer:\(timewait,[0-9]+sec,0\)$" "$out"
 	grep -q '^  - served SEQUENTIALLY' "$out"
 	grep -Eq 'server closed first: FIN from 127\.0\.0\.1:[0-9]+ at t=[0-9.]+' "$out"
 	grep -Eq 'evidence: \.connections\[0\]\.packets\[[0-9]+\]' "$out"
@@ -223,7 +304,7 @@ moment_sockets() {
 }
 
 @test "nothing is left running and every namespace is gone" {
-	for run in seq3/sequential conc3/concurrent ac/active-close seq10/sequential conc10/concurrent; do
+	for run in $OURS own-iter/sequential own-fork/concurrent own-instant/sequential; do
 		r=$(report "${run%/*}" "${run#*/}")
 		for pid in $(jq -r '.parameters.server_pid, .clients[].pid, (.moments[].process_tree.processes[].pid)' "$r" | sort -u); do
 			run kill -0 "$pid"
@@ -282,4 +363,145 @@ moment_sockets() {
 		run bash -c "ps -o stat= -p $v | grep -v '^Z'"
 		assert_failure
 	done
+}
+
+@test "every run of ours exits 0 with no moment missed, and says what each moment was" {
+	for run in $OURS; do
+		r=$(report "${run%/*}" "${run#*/}")
+		assert_equal "$(cat "$RUNS/${run%/*}/rc")" 0
+		jqr "$r" '[.missed, ([.moments[].missed] | unique), (.moments | keys)] | @json'
+		assert_output '[[],[false],["a","b","c","d"]]'
+	done
+}
+
+# pieces REPORT: the parts report.jq was given, rebuilt from a report, in
+# $BATS_TEST_TMPDIR/{params,obs,clients,moments,srv}.json.
+pieces() {
+	local d=$BATS_TEST_TMPDIR
+	jq '.parameters' "$1" >"$d/params.json"
+	jq '.observer + {t0, connections}' "$1" >"$d/obs.json"
+	jq -c '.clients[] | {name: .started_as, pid, lines, typed}' "$1" >"$d/clients.json"
+	jq -c '.moments[] | del(.t)' "$1" >"$d/moments.json"
+	jq '.server' "$1" >"$d/srv.json"
+}
+
+# verdict_with FILTER: report.jq's verdict on those pieces, the clients
+# changed by FILTER (applied to each client object).
+verdict_with() {
+	local d=$BATS_TEST_TMPDIR
+	jq -c "$1" "$d/clients.json" >"$d/clients2.json"
+	jq -n --argjson params "$(cat "$d/params.json")" --slurpfile obs "$d/obs.json" \
+		--slurpfile clients "$d/clients2.json" --slurpfile moments "$d/moments.json" \
+		--slurpfile srv "$d/srv.json" -f "$TOP/scenarios/report.jq" |
+		jq -c '[.verdict.served, .verdict.served_source]'
+}
+
+@test "the verdict rests on the wire: clients' stamps seconds late do not change it" {
+	r=$(report seq3 sequential)
+	pieces "$r"
+	run verdict_with '.'
+	assert_output '["sequentially","wire"]'
+	# telnet's first line stamped 5 s late by a busy shell (the lab's view)
+	first=$(jq -r '.clients[0].started_as' "$r")
+	run verdict_with "if .name == \"$first\" then .lines |= map(.t += 5) else . end"
+	assert_output '["sequentially","wire"]'
+	r=$(report conc3 concurrent)
+	pieces "$r"
+	second=$(jq -r '.clients[1].started_as' "$r")
+	run verdict_with "if .name == \"$second\" then .lines |= map(.t += 5) else . end"
+	assert_output '["concurrently","wire"]'
+}
+
+@test "the precondition of the sequential lesson is checked on the wire and shown" {
+	r=$(report seq10 sequential)
+	jqr "$r" '.verdict.preconditions | [.hold, .source, .second_connected < .first_closed,
+		(.evidence | length)] | @json'
+	assert_output '[true,"wire",true,2]'
+	grep -q '^  - both clients were connected before the server closed the first' "$RUNS/seq10/stdout"
+}
+
+@test "reports write times as fixed decimals, never in exponent form" {
+	for run in $OURS; do
+		r=$(report "${run%/*}" "${run#*/}")
+		run grep -cE '[0-9][eE][-+]?[0-9]' "$r"
+		assert_output 0
+	done
+}
+
+@test "the account explains the accept queue, TIME_WAIT and the parent's close where they appear" {
+	grep -q "why: the kernel completes a handshake without the server" "$RUNS/seq3/stdout"
+	grep -q "why: the side that closes first (the active closer) keeps the connection in" "$RUNS/seq3/stdout"
+	grep -q "2MSL" "$RUNS/ac/stdout"
+	grep -q "why: after fork() parent and child share the connected socket" "$RUNS/conc3/stdout"
+	grep -q "why: after fork() parent and child share the connected socket" "$RUNS/ac/stdout"
+	run grep -c "why: the kernel completes" "$RUNS/conc3/stdout"
+	assert_output 0
+}
+
+@test "a student's iterative server (SERVER='./servidor {port}') is seen serving sequentially, as nobody" {
+	r=$(report own-iter sequential)
+	assert_equal "$(cat "$RUNS/own-iter/rc")" 0
+	jqr "$r" '[.parameters.own_server, .parameters.mode, .verdict.served, .verdict.time_wait_side,
+		(.verdict.daytime_gap >= 2), .verdict.listen_recv_q_a] | @json'
+	assert_output '[true,null,"sequentially","server",true,1]'
+	# it ran as nobody: the listening socket is nobody's
+	jqr "$r" '[.moments.a.snapshot.sockets[] | select(.state == "LISTEN") | .uid] | @json'
+	assert_output "[$(id -u nobody)]"
+	run moment_sockets "$r" a
+	assert_output 'ESTABLISHED C1 P,ESTABLISHED C2 P,ESTABLISHED P C1,ESTABLISHED P C2,LISTEN P 0'
+	grep -q '^  - (your server: what it did, not a grade)' "$RUNS/own-iter/stdout"
+	grep -q '^  - served SEQUENTIALLY' "$RUNS/own-iter/stdout"
+}
+
+@test "a student's fork server is seen serving concurrently, closing first and holding TIME_WAIT" {
+	r=$(report own-fork concurrent)
+	assert_equal "$(cat "$RUNS/own-fork/rc")" 0
+	jqr "$r" '[.verdict.served, .verdict.active_closer, .verdict.time_wait_side, .verdict.kernel_time_wait_side,
+		.verdict.children_a] | @json'
+	assert_output '["concurrently","server","server","server",2]'
+	jqr "$r" '.moments.a.process_tree.text | test("^servidor\\([0-9]+\\)-\\+-servidor\\([0-9]+\\)\n +`-servidor")'
+	assert_output true
+}
+
+@test "a moment that cannot be seen reruns the scenario once, then is reported missed and the exit is 1" {
+	r=$(report own-instant sequential)
+	assert_equal "$(cat "$RUNS/own-instant/rc")" 1
+	run grep -c 'running the scenario again (once)' "$RUNS/own-instant/stderr"
+	assert_output 1
+	grep -q 'missed moment (a) both connected: expected 4 ESTABLISHED' "$RUNS/own-instant/stderr"
+	jqr "$r" '[.attempt, (.rerun_reason | test("^moment \\(a\\)")), .moments.a.missed,
+		(.moments.a.reason | test("^expected 4 ESTABLISHED sockets")), [.missed[].id], .verdict.children_a,
+		.verdict.listen_recv_q_a] | @json'
+	assert_output '[2,true,true,true,["a"],0,null]'
+	# the account says so, and shows no table as moment (a)
+	grep -q '^  - moment (a) both connected MISSED: expected 4 ESTABLISHED' "$RUNS/own-instant/stdout"
+	grep -Eq '^  \(a\) MISSED: both connected' "$RUNS/own-instant/stdout"
+	run grep -E '^  \(a\) t=' "$RUNS/own-instant/stdout"
+	assert_failure
+}
+
+@test "lib.sh still gives every sc_* function of its split-up parts, each file under 120 columns" {
+	run bash -c ". '$TOP/scenarios/lib.sh'; for f in sc_init sc_say sc_die sc_ns_setup sc_watchdog \
+		sc_run sc_bg sc_wait_line sc_deadline sc_past sc_server_start sc_observe_start sc_observe_stop \
+		sc_wait_exit sc_client_start sc_stamp sc_client_send sc_client_json sc_snapshot sc_wait_snapshot \
+		sc_settled sc_moment sc_wait_children sc_server_json sc_ptree sc_kill sc_write_report sc_cleanup \
+		sc_check_moment sc_rerun sc_user_server; do declare -F \$f >/dev/null || echo missing \$f; done
+		echo \"\$SC_STABLE\""
+	assert_output '([.sockets[].state] - ["LISTEN", "ESTABLISHED", "TIME_WAIT"] | length == 0)'
+	run awk 'length > 120 { print FILENAME ":" FNR }' "$TOP"/scenarios/lib.sh "$TOP"/scenarios/lib/* \
+		"$TOP"/scenarios/{run,daytime,active-close,render}.sh "$TOP"/scenarios/*.jq
+	assert_output ''
+}
+
+@test "sc_ptree draws the tree as pstree -pA does and lists each process once" {
+	bash -c 'sleep 30 & sleep 30 & bash -c "sleep 30; true" & wait' 3>&- &
+	root=$!
+	pids() { pstree -p "$root" | grep -o '([0-9]*)' | tr -d '()'; }
+	for _ in $(seq 100); do [ "$(pids | wc -l)" -ge 5 ] && break; sleep 0.05; done
+	want=$(pstree -pA "$root")
+	run bash -c ". '$TOP/scenarios/lib.sh'; sc_ptree $root"
+	kill $(pids)
+	assert_equal "$(jq -r .text <<<"$output")" "$want"
+	jq -e --argjson r "$root" '[(.processes | length), .processes[0].pid == $r, .processes[0].stat]
+		== [5, true, "S"]' <<<"$output"
 }

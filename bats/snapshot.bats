@@ -40,10 +40,13 @@ teardown() { snap_teardown; }
 	port=$(snap_field srv port)
 	snap_peer cli connect 127.0.0.1 "$port" 1
 	snap_run >"$BATS_TEST_TMPDIR/s.json"
-	run jq -c '.sockets[] | select(.state == "LISTEN") | .procs' "$BATS_TEST_TMPDIR/s.json"
+	run jq -c '.sockets[] | select(.state == "LISTEN") | .procs | map(del(.fd))' "$BATS_TEST_TMPDIR/s.json"
 	assert_output "[{\"pid\":$(snap_field srv pid),\"comm\":\"snaplisten\"}]"
+	# and the descriptor it holds it as, like ss -p's fd=N
+	run jq -c '.sockets[] | select(.state == "LISTEN") | .procs[0].fd >= 3' "$BATS_TEST_TMPDIR/s.json"
+	assert_output true
 	run jq -c --argjson c "$(snap_field cli cport1)" \
-	    '.sockets[] | select(.local.port == $c) | [.inode > 0, .uid, .procs]' \
+	    '.sockets[] | select(.local.port == $c) | [.inode > 0, .uid, (.procs | map(del(.fd)))]' \
 	    "$BATS_TEST_TMPDIR/s.json"
 	assert_output "[true,0,[{\"pid\":$(snap_field cli pid),\"comm\":\"snapclient\"}]]"
 }
@@ -89,7 +92,7 @@ teardown() { snap_teardown; }
 	assert_output '[]'
 }
 
-@test "--text prints netstat-like columns, LISTEN first" {
+@test "--text prints the lines netstat -tan prints, with ss -tanop's owner and timer beside" {
 	snap_peer srv listen 127.0.0.1
 	port=$(snap_field srv port)
 	snap_peer cli connect 127.0.0.1 "$port" 1
@@ -97,20 +100,44 @@ teardown() { snap_teardown; }
 	run snap_run --text --port "$port"
 	assert_success
 	assert_equal "${#lines[@]}" 4
-	assert_line -n 0 --regexp '^Proto +Recv-Q +Send-Q +Local Address +Foreign Address +State +Timer +PID/Program$'
-	assert_line -n 1 --regexp "^tcp +1 +8 +127\.0\.0\.1:$port +0\.0\.0\.0:\* +LISTEN +off +$(snap_field srv pid)/snaplisten$"
+	assert_line -n 0 'Proto Recv-Q Send-Q Local Address           Foreign Address         State       (ss -tanop: owner, timer)'
+	# netstat's own lines (LISTEN's Send-Q 0, `*`), cut where netstat's end
+	run bash -c "ip netns exec '$NS' netstat -tan | tail -n +3 | sed 's/ *$//' | sort"
+	want=$output
+	run bash -c "ip netns exec '$NS' '$TCPOBSERVE' --snapshot --text | tail -n +2 | cut -c 1-80 | sed 's/ *$//' | sort"
+	assert_equal "$output" "$want"
+	run snap_run --text --port "$port"
+	assert_line -n 1 --regexp "^tcp +1 +0 127\.0\.0\.1:$port +0\.0\.0\.0:\* +LISTEN +users:\(\(\"snaplisten\",pid=$(snap_field srv pid),fd=[0-9]+\)\)$"
 	# then by local port: the server's end first when its port is lower
 	srv=2 cli=3
 	((c < port)) && srv=3 cli=2
-	assert_line -n $srv --regexp "^tcp +0 +0 +127\.0\.0\.1:$port +127\.0\.0\.1:$c +ESTABLISHED +off +-$"
-	assert_line -n $cli --regexp "^tcp +0 +0 +127\.0\.0\.1:$c +127\.0\.0\.1:$port +ESTABLISHED +off +$(snap_field cli pid)/snapclient$"
+	assert_line -n $srv --regexp "^tcp +0 +0 127\.0\.0\.1:$port +127\.0\.0\.1:$c +ESTABLISHED$"
+	assert_line -n $cli --regexp "^tcp +0 +0 127\.0\.0\.1:$c +127\.0\.0\.1:$port +ESTABLISHED users:\(\(\"snapclient\",pid=$(snap_field cli pid),fd=[0-9]+\)\)$"
 }
 
-@test "IPv6 sockets are listed with family inet6" {
+@test "--text -r reads a snapshot back: the same lines as the live --text" {
+	snap_peer cl closer 127.0.0.1
+	port=$(snap_field cl port)
+	snap_run --port "$port" >"$BATS_TEST_TMPDIR/s.json"
+	run bash -c "'$TCPOBSERVE' --snapshot --text -r - <'$BATS_TEST_TMPDIR/s.json'"
+	assert_success
+	assert_line -n 1 --regexp "^tcp +0 +0 127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$port +TIME_WAIT +timer:\(timewait,[0-9]+sec,0\)$"
+	run "$TCPOBSERVE" --snapshot --text -r "$BATS_TEST_TMPDIR/s.json"
+	assert_equal "${#lines[@]}" 2
+	echo '{"sockets": 3}' >"$BATS_TEST_TMPDIR/bad.json"
+	run "$TCPOBSERVE" --snapshot --text -r "$BATS_TEST_TMPDIR/bad.json"
+	assert_failure 1
+	assert_output "tcpobserve: $BATS_TEST_TMPDIR/bad.json: not a snapshot (no \"sockets\" array)"
+	run "$TCPOBSERVE" --snapshot -r "$BATS_TEST_TMPDIR/s.json"
+	assert_failure 2
+	assert_output "tcpobserve: --snapshot -r: only with --text (and no --port or -o)"
+}
+
+@test "IPv6 sockets are listed with family inet6, in netstat's words" {
 	snap_peer srv listen ::1
 	port=$(snap_field srv port)
 	run snap_run --text
-	assert_line -n 1 --regexp "^tcp6 +0 +8 +\[::1\]:$port +\[::\]:\* +LISTEN "
+	assert_line -n 1 --regexp "^tcp6 +0 +0 ::1:$port +:::\* +LISTEN "
 	run jq -c '.sockets | map([.family, .local.addr, .local.port])' <(snap_run)
 	assert_output "[[\"inet6\",\"::1\",$port]]"
 }
@@ -135,7 +162,8 @@ teardown() { snap_teardown; }
 @test "--snapshot -h prints its usage on stdout; an unknown option exits 2" {
 	run "$TCPOBSERVE" --snapshot -h
 	assert_success
-	assert_output 'usage: tcpobserve --snapshot [--port PORT] [--text] [-o FILE]'
+	assert_line -n 0 'usage: tcpobserve --snapshot [--port PORT] [--text] [-o FILE]'
+	assert_line -n 1 '       tcpobserve --snapshot --text -r SNAPSHOT.json   (a snapshot read back; -: stdin)'
 	run "$TCPOBSERVE" --snapshot --bogus
 	assert_failure 2
 	assert_line -n 0 "tcpobserve: --snapshot: unknown option or missing value: '--bogus'"

@@ -16,9 +16,13 @@ def ep($e): "\($e.addr):\($e.port)";
 | ($srv[0] // {}) as $server
 | ($o.connections // [] | sort_by(.id)) as $conns
 | ($o.t0 // $params.started) as $t0
-| (reduce $moments[] as $m ({}; .[$m.id] = ($m + {t: ($m.time - $t0 | r6)}))) as $mom
-| ($mom.a.snapshot.sockets // []) as $sa
-| ($mom.c.snapshot.sockets // $mom.b.snapshot.sockets // []) as $sc
+| (reduce $moments[] as $m ({}; .[$m.id] = ($m + {t: ($m.time - $t0 | r6), missed: ($m.missed // false)})))
+  as $mom
+# a missed moment's snapshot is evidence of what the kernel showed, never the moment
+| def taken($id): $mom[$id] | if . != null and (.missed | not) then . else null end;
+  ($mom.a.snapshot.sockets // []) as $sa
+| ((taken("a") | .snapshot.sockets) // null) as $sa_ok
+| ((taken("c") // taken("b") | .snapshot.sockets) // []) as $sc
 | $params.port as $P
 
 # each client: its local port (from snapshot (a): the socket its pid owns),
@@ -31,10 +35,13 @@ def ep($e): "\($e.addr):\($e.port)";
        else ($conns | to_entries | .[$i]) end // null) as $ce
     | (first(.lines[] | select(.text | test(ctime_re))) // null) as $dl
     | (first(.lines[] | select(.text | test("closed by foreign host|^Connection closed"))) // null) as $cls
+    | (first($ce.value.packets // [] | .[] | select(.from == "server" and .len > 0)) // null) as $wd
     | . + {local_port: ($lp // $ce.value.client.port // null),
            connection: ($ce.value.id // null),
            connection_index: ($ce.key // null),
-           daytime: (if $dl then {text: $dl.text, epoch: $dl.t, t: ($dl.t - $t0 | r6)} else null end),
+           # t: when telnet printed it (the lab's view); wire_t: when its packet passed
+           daytime: (if $dl then {text: $dl.text, epoch: $dl.t, t: ($dl.t - $t0 | r6),
+                                  wire_t: ($wd.t // null)} else null end),
            closed: (if $cls then {text: $cls.text, epoch: $cls.t, t: ($cls.t - $t0 | r6)} else null end)}
   ]
   # in connection order (the first to connect first); unknown ones last
@@ -77,27 +84,59 @@ def ep($e): "\($e.addr):\($e.port)";
 | def same(f): ([$vc[] | f] | unique) as $u
     | if ($u | length) == 1 then $u[0] elif ($u | length) == 0 then null else "mixed" end;
   def daytime_verdict:
-    ([$cls[] | .daytime.epoch // empty]) as $dt
-    | (if ($dt | length) >= 2 then ($dt[1] - $dt[0] | r6) else null end) as $gap
-    | {served: (if $gap == null then null
-                elif $gap >= ([0.5, $params.sleep / 2] | max) then "sequentially"
-                else "concurrently" end),
-       daytime_gap: $gap,
+    ($vc[0] // null) as $c1 | ($vc[1] // null) as $c2
+    | ([$cls[] | .daytime.epoch // empty]) as $dt
+    | (if ($dt | length) >= 2 then ($dt[1] - $dt[0] | r6) else null end) as $cgap
+    | (if $c1.first_data and $c2.first_data then ($c2.first_data.t - $c1.first_data.t | r6)
+       else null end) as $wgap
+    # the lesson's precondition, on the wire when captured: the second client
+    # connected before the server was done with the first (its first FIN)
+    | (if $c1.first_fin and $c2.handshake_done then
+         {hold: ($c2.handshake_done.t < $c1.first_fin.t), source: "wire",
+          second_connected: $c2.handshake_done.t, first_closed: $c1.first_fin.t,
+          evidence: [".connections[\($c2.index)].packets[\($c2.handshake_done.packet)]",
+                     $c1.first_fin.evidence]}
+       elif $o == null and $sa_ok != null then
+         {hold: true, source: "kernel", evidence: [".moments.a.snapshot"]}
+       else {hold: false, source: (if $o then "wire" else "kernel" end),
+             evidence: [(if $o then ".connections" else ".moments.a" end)]} end) as $pre
+    | (if ($pre.hold | not) then
+         {v: null, why: (if $pre.source == "wire" and $pre.second_connected then
+             "the second client connected only after the server had closed the first: "
+             + "this run cannot tell sequential from concurrent"
+           else "the run did not see both clients connected at once" end)}
+       elif $o != null then
+         if ($c2.first_data | not) then {v: null, why: "no data reached the second client"}
+         elif $c2.first_data.t < $c1.first_fin.t then {v: "concurrently", why: null}
+         elif $c2.first_data.t - $c2.handshake_done.t >= 0.5 then {v: "sequentially", why: null}
+         else {v: null, why: ("the server was done with each client within 0.5 s: "
+               + "a sequential and a concurrent server look alike then")} end
+       elif $cgap == null then {v: null, why: "missing daytime lines"}
+       elif $cgap >= ([0.5, $params.sleep / 2] | max) then {v: "sequentially", why: null}
+       else {v: "concurrently", why: null} end) as $served
+    | {served: $served.v,
+       served_reason: $served.why,
+       served_source: (if $o != null then "wire" else "clients" end),
+       preconditions: $pre,
+       daytime_gap: ($wgap // $cgap),
+       wire_gap: $wgap,
+       clients_gap: $cgap,
        same_second: (if ($dt | length) >= 2 then ($cls[0].daytime.text == $cls[1].daytime.text) else null end),
        handshakes: (([$vc[].syn.t // empty] | min) as $s
                    | ([$vc[].handshake_done.t // empty] | max) as $d
                    | {first_syn: $s, last_done: $d,
                       spread: (if $s != null and $d != null then ($d - $s | r6) else null end)}),
-       listen_recv_q_a: ((first($sa[] | select(.state == "LISTEN")) | .recv_q) // null),
-       children_a: (($mom.a.process_tree.processes // []) | map(select(.pid != $params.server_pid)) | length),
+       listen_recv_q_a: ((($sa_ok // []) | first(.[] | select(.state == "LISTEN")) | .recv_q) // null),
+       children_a: ((taken("a") | .process_tree.processes // [])
+                    | map(select(.pid != $params.server_pid)) | length),
        active_closer: same(.active_closer),
        time_wait_side: same(.time_wait_side),
        kernel_time_wait_side: same(.kernel_time_wait_side),
        kernel_time_wait: $ktws,
        connections: $vc};
   def active_close_verdict:
-    ($sa | map(select(.state == "LISTEN"))[0]) as $la
-    | (($mom.c.snapshot.sockets // []) | map(select(.state == "LISTEN"))[0]) as $lc
+    (($sa_ok // []) | map(select(.state == "LISTEN"))[0]) as $la
+    | ((taken("c") | .snapshot.sockets // []) | map(select(.state == "LISTEN"))[0]) as $lc
     | ($server.log // []) as $log
     | {active_closer: same(.active_closer),
        time_wait_side: same(.time_wait_side),
@@ -105,9 +144,12 @@ def ep($e): "\($e.addr):\($e.port)";
        exit_typed: $params.exit_typed,
        listen_untouched: ($la != null and $lc != null and $la.inode == $lc.inode
                           and $la.local == $lc.local),
-       children_a: (($mom.a.process_tree.processes // []) | map(select(.pid != $params.server_pid)) | length),
-       children_c: (($mom.c.process_tree.processes // []) | map(select(.pid != $params.server_pid)) | length),
-       server_socket_procs_a: [$sa[] | select(.local.port == $P and .state == "ESTABLISHED") | .procs[]?.pid],
+       children_a: ((taken("a") | .process_tree.processes // [])
+                    | map(select(.pid != $params.server_pid)) | length),
+       children_c: ((taken("c") | .process_tree.processes // [])
+                    | map(select(.pid != $params.server_pid)) | length),
+       server_socket_procs_a: [($sa_ok // [])[] | select(.local.port == $P and .state == "ESTABLISHED")
+                               | .procs[]?.pid],
        listen_procs_a: [$la.procs[]?.pid],
        # cmdserver's log is JSON Lines; a plain-text log is matched by words
        log_client_closed: [$log[] | (fromjson? // .)
@@ -118,6 +160,9 @@ def ep($e): "\($e.addr):\($e.port)";
 
 {tool: "tcplab", kind: "scenario", schema: 1, scenario: $params.scenario,
  parameters: $params,
+ attempt: $params.attempt,
+ rerun_reason: $params.rerun_reason,
+ missed: [$moments[] | select(.missed) | {id, reason}],
  t0: $t0,
  capture: ($o.capture // null),
  observer: (if $o then ($o | del(.connections)) else null end),

@@ -19,7 +19,7 @@
 #include "procsock.h"
 
 static int
-map_push(struct procsock_map *map, unsigned long inode, pid_t pid,
+map_push(struct procsock_map *map, unsigned long inode, pid_t pid, int fd,
     const char *comm)
 {
 	struct procsock *e;
@@ -36,6 +36,7 @@ map_push(struct procsock_map *map, unsigned long inode, pid_t pid,
 	e = &map->v[map->n++];
 	e->inode = inode;
 	e->pid = pid;
+	e->fd = fd;
 	snprintf(e->comm, sizeof e->comm, "%s", comm);
 	return 0;
 }
@@ -90,7 +91,7 @@ scan_pid(int procfd, const char *name, struct procsock_map *map)
 			continue;
 		if (comm[0] == '\0')
 			read_comm(piddir, comm, sizeof comm);
-		if (map_push(map, inode, (pid_t)atol(name), comm) == -1) {
+		if (map_push(map, inode, (pid_t)atol(name), atoi(d->d_name), comm) == -1) {
 			rc = -1;
 			goto out;
 		}
@@ -112,6 +113,16 @@ entry_cmp(const void *pa, const void *pb)
 	return (a->pid > b->pid) - (a->pid < b->pid);
 }
 
+/* entry_cmp, then the descriptor: the lowest first. */
+static int
+entry_fd_cmp(const void *pa, const void *pb)
+{
+	const struct procsock *a = pa, *b = pb;
+	int c = entry_cmp(pa, pb);
+
+	return c ? c : (a->fd > b->fd) - (a->fd < b->fd);
+}
+
 /* Sorted and without duplicate (inode, pid) pairs, for procsock_find. */
 int
 procsock_scan(const char *procdir, struct procsock_map *map)
@@ -130,7 +141,7 @@ procsock_scan(const char *procdir, struct procsock_map *map)
 			goto out;
 	}
 	if (map->n > 1)
-		qsort(map->v, map->n, sizeof map->v[0], entry_cmp);
+		qsort(map->v, map->n, sizeof map->v[0], entry_fd_cmp);
 	for (i = j = 0; i < map->n; i++)
 		if (j == 0 || entry_cmp(&map->v[j - 1], &map->v[i]) != 0)
 			map->v[j++] = map->v[i];

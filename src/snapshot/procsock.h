@@ -9,6 +9,7 @@
 struct procsock {
 	unsigned long inode;
 	pid_t pid;
+	int fd;			/* the lowest descriptor number it holds it as */
 	char comm[17];
 };
 
@@ -21,7 +22,7 @@ struct procsock_map {
 /*
  * Scans /proc/[pid]/fd of every process (under procdir, normally "/proc")
  * for socket:[inode] links, one entry per (inode, pid) even when a process
- * holds the socket twice. Processes that vanish or deny access are skipped:
+ * holds the socket twice (with its lowest descriptor number). Processes that vanish or deny access are skipped:
  * a snapshot shows what it can. Returns 0, or -1 with errno set when procdir
  * itself cannot be read or memory runs out.
  */

@@ -19,14 +19,17 @@
 #include "diag.h"
 #include "procsock.h"
 #include "snapshot.h"
+#include "sstext.h"
 
 #define SNAPSHOT_USAGE \
-	"usage: tcpobserve --snapshot [--port PORT] [--text] [-o FILE]\n"
+	"usage: tcpobserve --snapshot [--port PORT] [--text] [-o FILE]\n" \
+	"       tcpobserve --snapshot --text -r SNAPSHOT.json   (a snapshot read back; -: stdin)\n"
 
 struct snap_opts {
 	long port;		/* -1: every socket */
 	int text;
 	const char *out;
+	const char *in;		/* -r: a snapshot JSON to print as text */
 };
 
 static json_t *
@@ -50,8 +53,8 @@ sock_json(const struct diag_sock *s, const struct procsock_map *pm)
 		    "left", s->expires_ms / 1000.0, "retrans", (int)s->retrans);
 	procs = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(procs, json_pack("{s:i, s:s}",
-		    "pid", (int)p[i].pid, "comm", p[i].comm));
+		json_array_append_new(procs, json_pack("{s:i, s:s, s:i}",
+		    "pid", (int)p[i].pid, "comm", p[i].comm, "fd", p[i].fd));
 	o = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:o, s:I, s:I, s:o}",
 	    "family", s->family == AF_INET ? "inet" : "inet6",
 	    "state", diag_state_name(s->state),
@@ -85,61 +88,134 @@ write_json(FILE *fp, const struct diag_list *l, const struct procsock_map *pm,
 	return rc;
 }
 
-/* "127.0.0.1:5000", "[::1]:5000", a remote port 0 as netstat's "*". */
-static void
-endpoint_str(const struct diag_sock *s, int remote, char *buf, size_t size)
+/* The header and one line per socket (sstext.c); -1 on a write error. */
+static int
+text_lines(FILE *fp, const struct sstext_sock *v, size_t n)
 {
-	char a[64], port[8];
-	unsigned p = remote ? s->rport : s->lport;
+	char line[1024];
+	size_t i;
 
-	diag_addr_str(s, remote, a, sizeof a);
-	if (p == 0 && remote)
-		snprintf(port, sizeof port, "*");
-	else
-		snprintf(port, sizeof port, "%u", p);
-	snprintf(buf, size, s->family == AF_INET6 ? "[%s]:%s" : "%s:%s", a, port);
+	if (sstext_header(line, sizeof line) != -1)
+		fprintf(fp, "%s\n", line);
+	for (i = 0; i < n; i++)
+		if (sstext_line(&v[i], line, sizeof line) != -1)
+			fprintf(fp, "%s\n", line);
+	return ferror(fp) ? -1 : 0;
 }
 
-/* The netstat-like columns; address columns as wide as their widest entry. */
+/* The kernel's sockets in netstat's and ss's words. Returns -1 on error. */
 static int
 write_text(FILE *fp, const struct diag_list *l, const struct procsock_map *pm)
 {
-	char la[80], ra[80], timer[48], owner[256];
-	int wl = 22, wr = 22;
-	size_t i, k;
+	struct sstext_sock *v = calloc(l->n ? l->n : 1, sizeof *v);
+	struct sstext_owner *ow = calloc(pm->n ? pm->n : 1, sizeof *ow);
+	char (*addr)[2][64] = calloc(l->n ? l->n : 1, sizeof *addr);
+	size_t i, k, used = 0;
+	int rc = -1;
 
+	if (v == NULL || ow == NULL || addr == NULL)
+		goto out;
 	for (i = 0; i < l->n; i++) {
-		endpoint_str(&l->v[i], 0, la, sizeof la);
-		endpoint_str(&l->v[i], 1, ra, sizeof ra);
-		if ((int)strlen(la) > wl)
-			wl = (int)strlen(la);
-		if ((int)strlen(ra) > wr)
-			wr = (int)strlen(ra);
-	}
-	fprintf(fp, "%-5s %6s %6s %-*s %-*s %-11s %-20s %s\n", "Proto", "Recv-Q",
-	    "Send-Q", wl, "Local Address", wr, "Foreign Address", "State", "Timer",
-	    "PID/Program");
-	for (i = 0; i < l->n; i++) {
-		const struct diag_sock *s = &l->v[i];
+		const struct diag_sock *d = &l->v[i];
 		const struct procsock *p;
-		size_t n = s->inode ? procsock_find(pm, s->inode, &p) : 0, len = 0;
+		size_t n = d->inode ? procsock_find(pm, d->inode, &p) : 0;
 
-		endpoint_str(s, 0, la, sizeof la);
-		endpoint_str(s, 1, ra, sizeof ra);
-		if (diag_timer_name(s->timer) != NULL)
-			snprintf(timer, sizeof timer, "%s (%.2f/%u)",
-			    diag_timer_name(s->timer), s->expires_ms / 1000.0, s->retrans);
-		else
-			snprintf(timer, sizeof timer, "off");
-		snprintf(owner, sizeof owner, "-");
-		for (k = 0; k < n && len < sizeof owner; k++)
-			len += (size_t)snprintf(owner + len, sizeof owner - len, "%s%d/%s",
-			    k ? "," : "", (int)p[k].pid, p[k].comm);
-		fprintf(fp, "%-5s %6u %6u %-*s %-*s %-11s %-20s %s\n",
-		    s->family == AF_INET ? "tcp" : "tcp6", s->rqueue, s->wqueue,
-		    wl, la, wr, ra, diag_state_name(s->state), timer, owner);
+		v[i] = (struct sstext_sock){ .inet6 = d->family == AF_INET6,
+		    .state = diag_state_name(d->state),
+		    .laddr = diag_addr_str(d, 0, addr[i][0], sizeof addr[i][0]),
+		    .raddr = diag_addr_str(d, 1, addr[i][1], sizeof addr[i][1]),
+		    .lport = d->lport, .rport = d->rport, .recv_q = d->rqueue,
+		    .send_q = d->wqueue, .timer = diag_timer_name(d->timer),
+		    .timer_ms = (long)d->expires_ms, .retrans = d->retrans,
+		    .owners = ow + used, .nowners = n };
+		for (k = 0; k < n && used < pm->n; k++)
+			ow[used++] = (struct sstext_owner){ p[k].pid, p[k].fd, p[k].comm };
 	}
-	return ferror(fp) ? -1 : 0;
+	rc = text_lines(fp, v, l->n);
+out:
+	free(v);
+	free(ow);
+	free(addr);
+	return rc;
+}
+
+/* One socket of a snapshot JSON document as a row; its owners into ow. */
+static void
+json_row(json_t *js, struct sstext_sock *r, struct sstext_owner *ow, size_t *used)
+{
+	json_t *procs = json_object_get(js, "procs"), *timer = json_object_get(js, "timer"), *p;
+	size_t k;
+
+	*r = (struct sstext_sock){ .inet6 = json_is_string(json_object_get(js, "family")) &&
+	    strcmp(json_string_value(json_object_get(js, "family")), "inet6") == 0,
+	    .state = json_string_value(json_object_get(js, "state")),
+	    .laddr = json_string_value(json_object_get(json_object_get(js, "local"), "addr")),
+	    .raddr = json_string_value(json_object_get(json_object_get(js, "remote"), "addr")),
+	    .lport = (unsigned)json_integer_value(json_object_get(json_object_get(js, "local"), "port")),
+	    .rport = (unsigned)json_integer_value(json_object_get(json_object_get(js, "remote"), "port")),
+	    .recv_q = (unsigned long)json_integer_value(json_object_get(js, "recv_q")),
+	    .send_q = (unsigned long)json_integer_value(json_object_get(js, "send_q")),
+	    .owners = ow + *used };
+	if (r->state == NULL)
+		r->state = "UNKNOWN";
+	if (r->laddr == NULL)
+		r->laddr = "?";
+	if (r->raddr == NULL)
+		r->raddr = "?";
+	if (json_is_object(timer)) {
+		r->timer = json_string_value(json_object_get(timer, "kind"));
+		r->timer_ms = (long)(json_number_value(json_object_get(timer, "left")) * 1000 + 0.5);
+		r->retrans = (unsigned)json_integer_value(json_object_get(timer, "retrans"));
+	}
+	json_array_foreach(procs, k, p) {
+		json_t *fd = json_object_get(p, "fd");
+		const char *comm = json_string_value(json_object_get(p, "comm"));
+
+		ow[(*used)++] = (struct sstext_owner){ (int)json_integer_value(json_object_get(p, "pid")),
+		    json_is_integer(fd) ? (int)json_integer_value(fd) : -1, comm ? comm : "?" };
+	}
+	r->nowners = (size_t)(ow + *used - r->owners);
+}
+
+/* A snapshot JSON document (tcpobserve --snapshot's, e.g. a scenario's
+ * moment) read back from path ("-": stdin) and written as text. Returns 0,
+ * or 1 after one line on stderr. */
+static int
+text_from_json(const char *path, FILE *fp)
+{
+	json_error_t e;
+	json_t *doc, *socks, *js;
+	struct sstext_sock *v = NULL;
+	struct sstext_owner *ow = NULL;
+	size_t i, n, nown = 0, used = 0;
+	int rc = 1;
+
+	doc = strcmp(path, "-") == 0 ? json_loadf(stdin, 0, &e) : json_load_file(path, 0, &e);
+	socks = json_object_get(doc, "sockets");
+	if (doc == NULL || !json_is_array(socks)) {
+		warnx("%s: not a snapshot (%s)", path, doc ? "no \"sockets\" array" : e.text);
+		goto out;
+	}
+	n = json_array_size(socks);
+	json_array_foreach(socks, i, js)
+		nown += json_array_size(json_object_get(js, "procs"));
+	v = calloc(n ? n : 1, sizeof *v);
+	ow = calloc(nown ? nown : 1, sizeof *ow);
+	if (v == NULL || ow == NULL) {
+		warn("%s", path);
+		goto out;
+	}
+	json_array_foreach(socks, i, js)
+		json_row(js, &v[i], ow, &used);
+	if (text_lines(fp, v, n) == -1)
+		warn("writing");
+	else
+		rc = 0;
+out:
+	free(v);
+	free(ow);
+	json_decref(doc);
+	return rc;
 }
 
 /* Returns 0, or the exit status (2) after one line on stderr. */
@@ -158,7 +234,7 @@ parse_opts(int argc, char **argv, struct snap_opts *o)
 	o->port = -1;
 	optind = 0;	/* glibc: full rescan, whatever main did before */
 	opterr = 0;	/* our own one-line message, named like err(3)'s */
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:r:", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -167,6 +243,9 @@ parse_opts(int argc, char **argv, struct snap_opts *o)
 			exit(0);
 		case 'o':
 			o->out = optarg;
+			break;
+		case 'r':
+			o->in = optarg;
 			break;
 		case 'p':
 			errno = 0;
@@ -193,6 +272,10 @@ parse_opts(int argc, char **argv, struct snap_opts *o)
 		fputs(SNAPSHOT_USAGE, stderr);
 		return 2;
 	}
+	if (o->in != NULL && (!o->text || o->port >= 0 || o->out != NULL)) {
+		warnx("--snapshot -r: only with --text (and no --port or -o)");
+		return 2;
+	}
 	return 0;
 }
 
@@ -209,6 +292,8 @@ snapshot_main(int argc, char **argv)
 
 	if ((rc = parse_opts(argc, argv, &o)) != 0)
 		return rc;
+	if (o.in != NULL)
+		return text_from_json(o.in, stdout);
 	rc = 1;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (diag_dump(AF_INET, &l) == -1) {
