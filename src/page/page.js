@@ -320,7 +320,7 @@
 		const svg = s('svg', { class: 'axis-svg axis', width: axis.width, height: 40,
 			viewBox: `0 0 ${axis.width} 40` });
 		svg.append(s('line', { x1: axis.xs[0], x2: axis.xs[axis.xs.length - 1], y1: 30, y2: 30 }),
-			s('text', { x: 4, y: 34 }, 't (s after first packet)'));
+			axis.xs[0] >= 150 ? s('text', { x: 4, y: 34 }, 't (s after first packet)') : null);
 		let last = -1e9;
 		axis.ts.forEach((t, i) => {
 			const x = axis.xs[i];
@@ -477,12 +477,18 @@
 		for (const ls of lanes.values()) for (const ln of ls) for (const it of ln.items) times.push(it.t);
 		const axis = makeAxis(times, { left: LEFT, right: RIGHT, min: 62, k: 44, unit: 1e-4 });
 		const wrap = h('div', { class: 'scroll', id: 'ladders' }, drawAxis(axis, moments));
+		const fit = h('button', { type: 'button', class: 'noprint', 'aria-pressed': 'false' }, 'fit the ladders to the window');
+		fit.addEventListener('click', () => {
+			const on = wrap.classList.toggle('fit');
+			fit.setAttribute('aria-pressed', String(on));
+			fit.textContent = on ? 'ladders at full size' : 'fit the ladders to the window';
+		});
 		conns.forEach(c => wrap.append(drawLadder(c, c._i, axis,
 			{ moments, lanes: lanes.get(c._i) || [] })));
 		const orphan = lanes.get('none');
 		if (orphan) wrap.append(drawLadder({ id: '-', client: null, server: null }, -1, axis, { moments, lanes: orphan }));
 		return [h('h2', { id: 'time' }, conns.length === 1 ? 'The connection' : `The ${conns.length} connections on one time axis`),
-			h('p', { class: 'note' }, AXIS_NOTE), wrap];
+			h('p', { class: 'note' }, AXIS_NOTE, ' ', fit), wrap];
 	}
 
 	/* Many connections: one row each (client band above, server band below),
@@ -522,7 +528,8 @@
 			part.forEach(c => { for (const side of ['client', 'server']) for (const b of c.states[side] || []) times.push(b.t);
 				for (const w of c.time_wait || []) times.push(w.until, w.ended); });
 			const axis = makeAxis(times, { left: 0, right: 2, fit: 700, unit: 1e-4 });
-			rows.replaceChildren(...part.map(c => row(c, c._i, axis)));
+			const head = h('div', { class: 'ov-head', 'aria-hidden': 'true' }, h('span'), h('span'), drawAxis(axis, []));
+			rows.replaceChildren(head, ...part.map(c => row(c, c._i, axis)));
 			info.textContent = `connections ${page * PAGE_ROWS + 1}–${page * PAGE_ROWS + part.length} of ${conns.length}, page ${page + 1} of ${pages}`;
 			prev.disabled = page === 0;
 			next.disabled = page === pages - 1;
@@ -531,7 +538,7 @@
 		next.addEventListener('click', () => show(page + 1));
 		jump.addEventListener('change', () => {
 			const i = conns.findIndex(c => c.id === Number(jump.value));
-			if (i >= 0) { show(Math.floor(i / PAGE_ROWS)); rows.children[i % PAGE_ROWS].open = true; }
+			if (i >= 0) { show(Math.floor(i / PAGE_ROWS)); rows.children[1 + i % PAGE_ROWS].open = true; }
 		});
 		nav.append(prev, next, info, h('label', {}, ' go to connection #', jump));
 		root.append(nav, rows);
@@ -565,8 +572,10 @@
 				`${cap.dropped} dropped, malformed: ${JSON.stringify(cap.malformed || {})}` : null, '.capture'],
 			['connections', str(cap.connections)], ['duration', num(cap.duration) ? f6(cap.duration) + ' s' : null],
 			['truncated', str(cap.truncated)],
-			['page', R._page ? `the report has ${R._page.input_bytes} bytes: per-packet lists kept for the first ` +
-				`${R._page.packets_kept} connections only, dropped for ${R._page.packets_dropped}` : null],
+			['this page', R._page ? `the report has ${R._page.input_bytes} bytes, too many for a browser: ` +
+				`per-packet lists are kept for the first ${R._page.packets_kept} connections only` +
+				(R._page.connections_kept < R._page.connections ? `, and only the first ${R._page.connections_kept} ` +
+				`of its ${R._page.connections} connections are in the page` : '') + ' (the JSON report has everything)' : null, '._page'],
 		]);
 	}
 
