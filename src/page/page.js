@@ -572,11 +572,19 @@
 				`${cap.dropped} dropped, malformed: ${JSON.stringify(cap.malformed || {})}` : null, '.capture'],
 			['connections', str(cap.connections)], ['duration', num(cap.duration) ? f6(cap.duration) + ' s' : null],
 			['truncated', str(cap.truncated)],
-			['this page', R._page ? `the report has ${R._page.input_bytes} bytes, too many for a browser: ` +
-				`per-packet lists are kept for the first ${R._page.packets_kept} connections only` +
-				(R._page.connections_kept < R._page.connections ? `, and only the first ${R._page.connections_kept} ` +
-				`of its ${R._page.connections} connections are in the page` : '') + ' (the JSON report has everything)' : null, '._page'],
+			['this page', R._page ? pageNote(R._page) : null, '._page'],
 		]);
+	}
+
+	function pageNote(p) {
+		const cut = [];
+		if (p.packets_kept < p.connections_kept)
+			cut.push(`per-packet lists are kept for the first ${p.packets_kept} connections only`);
+		if (p.connections_kept < p.connections)
+			cut.push(`only the first ${p.connections_kept} of its ${p.connections} connections are in the page`);
+		if (!cut.length) return null;
+		return `the report has ${p.input_bytes} bytes, too many for a browser: ${cut.join(', and ')} ` +
+			'(the JSON report has everything)';
 	}
 
 	function scenarioPage(R, main) {
