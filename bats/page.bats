@@ -213,7 +213,7 @@ verdict_links() {
 	"$BIN/pagecheck" -m print -w 1123 -H 794 -e 'JSON.stringify([...document.querySelectorAll("svg.ladder-svg, svg.axis-svg")]
 		.map(s => s.getBoundingClientRect().right <= document.documentElement.clientWidth))' \
 		"$BATS_TEST_TMPDIR/page.html" >"$BATS_TEST_TMPDIR/p.json"
-	jq -e '.value | fromjson | length == 3 and all(.)' "$BATS_TEST_TMPDIR/p.json"
+	jq -e '.value | fromjson | length == 4 and all(.)' "$BATS_TEST_TMPDIR/p.json"
 }
 
 @test "tcppage: bad input is one line on stderr and status 1, bad usage 2" {

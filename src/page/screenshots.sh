@@ -22,13 +22,17 @@ scroll_to='(sel, dx) => { const e = document.querySelector(sel); window.scrollTo
 	const s = e.closest(".scroll") || e.querySelector(".scroll"); if (s && dx) s.scrollLeft = dx; }'
 
 "$bin/tcppage" -o "$tmp/concurrent.html" "$top/bats/fixtures/pages/concurrent.json"
+"$bin/tcppage" -o "$tmp/sequential.html" "$top/bats/fixtures/pages/sequential.json"
 "$bin/tcppage" -o "$tmp/active-close.html" "$top/bats/fixtures/pages/active-close.json"
 "$bin/tcpobserve" -r "$top/bats/fixtures/golden/many.pcap" -o "$tmp/many.json"
 "$bin/tcppage" -o "$tmp/many.html" "$tmp/many.json"
 
 shot concurrent-top "$tmp/concurrent.html" 1200 760 'window.scrollTo(0, 0)'
+shot glance "$tmp/sequential.html" 1200 240 "($scroll_to)('#glance', 0)"
 shot concurrent-ladders "$tmp/concurrent.html" 1200 560 "($scroll_to)('#time', 0)"
-shot active-close-end "$tmp/active-close.html" 1200 520 "($scroll_to)('#time', 100000)"
+shot active-close-end "$tmp/active-close.html" 1200 420 'const l = document.getElementById("ladders");
+	l.scrollLeft = l.querySelector("g.pkt[data-flags=FA] line").getBBox().x - 420;
+	window.scrollTo(0, l.getBoundingClientRect().top + scrollY - 8)'
 shot concurrent-moments "$tmp/concurrent.html" 1200 620 "($scroll_to)('#moments', 0)"
 shot overview "$tmp/many.html" 1200 620 'document.querySelectorAll("details.ov-row")[2].open = true;
 	document.getElementById("connections").scrollIntoView()'
