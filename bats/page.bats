@@ -197,6 +197,25 @@ verdict_links() {
 		and .value.elements == 0 and .value.scripts == 2' "$BATS_TEST_TMPDIR/check.json"
 }
 
+@test "a grading results.json: one row per check, evidence files linked only when they are plain relative paths" {
+	page "$PAGES/results.json"
+	"$BIN/pagecheck" -e 'JSON.stringify({rows: document.querySelectorAll("table.tests tr").length - 1,
+		hrefs: [...document.querySelectorAll("table.tests a")].map(a => a.getAttribute("href")),
+		h1: document.querySelector("h1").textContent, pwned: document.body.dataset.pwned || null})' \
+		"$BATS_TEST_TMPDIR/page.html" >"$BATS_TEST_TMPDIR/g.json"
+	jq -e '.value | fromjson | .rows == 2 and .pwned == null and .h1 == "tcplab grading: noreap <b>"
+		and .hrefs == ["01-serves/capture.pcap", "01-serves/capture.json", "01-serves/clients.log",
+			"05-reaping/ptree-after.json"]' "$BATS_TEST_TMPDIR/g.json"
+}
+
+@test "printed (A4 landscape), every ladder fits the page width" {
+	page "$PAGES/concurrent.json"
+	"$BIN/pagecheck" -m print -w 1123 -H 794 -e 'JSON.stringify([...document.querySelectorAll("svg.ladder-svg, svg.axis-svg")]
+		.map(s => s.getBoundingClientRect().right <= document.documentElement.clientWidth))' \
+		"$BATS_TEST_TMPDIR/page.html" >"$BATS_TEST_TMPDIR/p.json"
+	jq -e '.value | fromjson | length == 4 and all(.)' "$BATS_TEST_TMPDIR/p.json"
+}
+
 @test "tcppage: bad input is one line on stderr and status 1, bad usage 2" {
 	echo '{"connections": [' >"$BATS_TEST_TMPDIR/bad.json"
 	run "$BIN/tcppage" -o "$BATS_TEST_TMPDIR/x.html" "$BATS_TEST_TMPDIR/bad.json"

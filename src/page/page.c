@@ -19,6 +19,7 @@
 
 #include "page/page.h"
 #include "page/page_tmpl.h"
+#include "page/thin.h"
 
 static char page_err[200];
 
@@ -58,16 +59,26 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* A copy of in with every invalid UTF-8 byte replaced by U+FFFD. */
-static char *
+/* in with every invalid UTF-8 byte replaced by U+FFFD: a copy, or in
+ * itself when it is valid. */
+static const char *
 utf8_clean(const char *in, size_t len, size_t *outlen)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, o = 0, k;
-	char *out = malloc(len * 3 + 1);
+	size_t i = 0, o = 0, k, bad = 0;
+	char *out;
 
-	if (out == NULL)
+	while (i < len) {
+		k = utf8_len(s + i, len - i);
+		bad += k == 0;
+		i += k ? k : 1;
+	}
+	*outlen = len;
+	if (bad == 0)
+		return in;
+	if ((out = malloc(len + 2 * bad + 1)) == NULL)
 		return NULL;
+	i = 0;
 	while (i < len) {
 		if ((k = utf8_len(s + i, len - i)) == 0) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
@@ -151,41 +162,9 @@ default_title(json_t *root, char *buf, size_t size)
 		snprintf(buf, size, "tcplab report");
 }
 
-/*
- * Big reports: the per-packet lists are kept for the first connections
- * while they fit in PAGE_PACKETS_MAX, dropped after; "_page" tells the
- * page how many kept them. Returns 1 when the report was thinned.
- */
-static int
-thin(json_t *root, size_t len)
-{
-	json_t *conns = json_object_get(root, "connections"), *c;
-	size_t i, used = 0, kept = 0, dropped = 0;
-
-	if (len <= PAGE_PACKETS_MAX || !json_is_array(conns))
-		return 0;
-	json_array_foreach(conns, i, c) {
-		json_t *p = json_object_get(c, "packets");
-
-		if (p == NULL)
-			continue;
-		if (dropped == 0 && used + json_dumpb(p, NULL, 0, JSON_COMPACT) <=
-		    PAGE_PACKETS_MAX / 2) {
-			used += json_dumpb(p, NULL, 0, JSON_COMPACT);
-			kept++;
-			continue;
-		}
-		json_object_del(c, "packets");
-		dropped++;
-	}
-	json_object_set_new(root, "_page", json_pack("{s:I, s:I, s:I}",
-	    "packets_kept", (json_int_t)kept, "packets_dropped",
-	    (json_int_t)dropped, "input_bytes", (json_int_t)len));
-	return 1;
-}
-
 static void
-write_template(FILE *out, const char *title, const char *js, size_t n)
+write_template(FILE *out, const char *title, const char *js, size_t n,
+    const struct thin *t)
 {
 	const char *p = page_tmpl_html, *hole;
 
@@ -201,6 +180,8 @@ write_template(FILE *out, const char *title, const char *js, size_t n)
 			fputs(page_tmpl_css, out);
 		else if (strncmp(hole, "@@JS@@", 6) == 0)
 			fputs(page_tmpl_js, out);
+		else if (strncmp(hole, "@@JSON@@", 8) == 0 && t != NULL)
+			thin_emit(out, js, n, t, embed_json);
 		else if (strncmp(hole, "@@JSON@@", 8) == 0)
 			embed_json(out, js, n);
 		else
@@ -215,14 +196,20 @@ page_write(FILE *out, const char *json, size_t len, const char *title)
 {
 	json_error_t jerr;
 	json_t *root = NULL;
-	char *clean, *dumped = NULL, tbuf[512];
+	struct thin t = { 0 }, *big = NULL;
+	const char *clean;
+	char tbuf[512];
 	size_t n;
 	int rc = -1, saved = ENOMEM;
 
 	if ((clean = utf8_clean(json, len, &n)) == NULL)
 		return -1;
-	root = json_loadb(clean, n, JSON_ALLOW_NUL, &jerr);
-	if (root == NULL || !json_is_object(root)) {
+	if (n > PAGE_PACKETS_MAX && thin_plan(clean, n, &t) == 0) {
+		big = &t;
+	} else if (n > PAGE_PACKETS_MAX && errno == ENOMEM) {
+		goto out;
+	} else if ((root = json_loadb(clean, n, JSON_ALLOW_NUL, &jerr)) == NULL ||
+	    !json_is_object(root)) {
 		if (root == NULL)
 			snprintf(page_err, sizeof page_err, "line %d: %s",
 			    jerr.line, jerr.text);
@@ -232,17 +219,10 @@ page_write(FILE *out, const char *json, size_t len, const char *title)
 		goto out;
 	}
 	if (title == NULL) {
-		default_title(root, tbuf, sizeof tbuf);
+		default_title(big ? t.head : root, tbuf, sizeof tbuf);
 		title = tbuf;
 	}
-	if (thin(root, n)) {
-		size_t size = json_dumpb(root, NULL, 0, JSON_COMPACT);
-
-		if (size == 0 || (dumped = malloc(size)) == NULL)
-			goto out;
-		n = json_dumpb(root, dumped, size, JSON_COMPACT);
-	}
-	write_template(out, title, dumped ? dumped : clean, n);
+	write_template(out, title, clean, n, big);
 	errno = 0;
 	if (fflush(out) != 0 || ferror(out)) {
 		saved = errno ? errno : EIO;
@@ -251,8 +231,9 @@ page_write(FILE *out, const char *json, size_t len, const char *title)
 	rc = 0;
 out:
 	json_decref(root);
-	free(dumped);
-	free(clean);
+	thin_free(&t);
+	if (clean != json)
+		free((char *)clean);
 	if (rc != 0)
 		errno = saved;
 	return rc;

@@ -11,14 +11,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Reports bigger than this keep the per-packet lists of their first
- * connections only (the page says so): browsers refuse or crawl beyond. */
-#define PAGE_PACKETS_MAX (24u << 20)
-
 /*
  * Writes the page for the JSON document json[0..len) to out. title may be
  * NULL (then one is made from the report: scenario name, capture file or
- * student). Invalid UTF-8 in the input becomes U+FFFD. Returns 0, or -1
+ * student). Invalid UTF-8 in the input becomes U+FFFD. A report over 16 MiB
+ * keeps per-packet lists for its first connections only, and over 160 MiB
+ * its first connections only (src/page/thin.h). Returns 0, or -1
  * with errno set: EINVAL when json is not a JSON object (page_error() then
  * says why), ENOMEM, or the stream's error.
  */

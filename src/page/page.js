@@ -317,27 +317,27 @@
 	/* The axis strip: ticks at the breakpoints that have room, and the
 	 * compressed intervals marked with their real length. */
 	function drawAxis(axis, moments) {
-		const svg = s('svg', { class: 'axis-svg axis', width: axis.width, height: 40,
-			viewBox: `0 0 ${axis.width} 40` });
-		svg.append(s('line', { x1: axis.xs[0], x2: axis.xs[axis.xs.length - 1], y1: 30, y2: 30 }),
-			s('text', { x: 4, y: 34 }, 't (s after first packet)'));
+		const svg = s('svg', { class: 'axis-svg axis', width: axis.width, height: 50,
+			viewBox: `0 0 ${axis.width} 50` });
+		svg.append(s('line', { x1: axis.xs[0], x2: axis.xs[axis.xs.length - 1], y1: 42, y2: 42 }),
+			axis.xs[0] >= 150 ? s('text', { x: 4, y: 46 }, 't (s after first packet)') : null);
 		let last = -1e9;
 		axis.ts.forEach((t, i) => {
 			const x = axis.xs[i];
-			svg.append(s('line', { x1: x, x2: x, y1: 26, y2: 34 }));
+			svg.append(s('line', { x1: x, x2: x, y1: 38, y2: 46 }));
 			if (x - last >= 64) {
-				svg.append(s('text', { x: x + 2, y: 24 }, t >= 1 ? f3(t) : f6(t)));
+				svg.append(s('text', { x: x + 2, y: 36 }, t >= 1 ? f3(t) : f6(t)));
 				last = x;
 			}
 			if (i && t - axis.ts[i - 1] >= 0.1) {
 				const mx = (x + axis.xs[i - 1]) / 2;
 				svg.append(s('g', { class: 'break' },
-					s('path', { d: `M${mx - 5} 36 l4 -12 M${mx + 1} 36 l4 -12`, stroke: '#8a2be2' }),
-					s('text', { x: mx + 8, y: 12 }, '≈' + dur(t - axis.ts[i - 1]))));
+					s('path', { d: `M${mx - 5} 48 l4 -12 M${mx + 1} 48 l4 -12`, stroke: '#8a2be2' }),
+					s('text', { x: mx - 14, y: 23 }, '≈' + dur(t - axis.ts[i - 1]))));
 			}
 		});
 		for (const m of moments || [])
-			svg.append(s('text', { x: axis.at(m.t) + 2, y: 12, class: 'moment' }, `(${m.id})`));
+			svg.append(s('text', { x: axis.at(m.t) + 2, y: 10, class: 'moment' }, `(${m.id})`));
 		return svg;
 	}
 	const AXIS_NOTE = 'Time axis: seconds after the first captured packet, read at the ticks. ' +
@@ -467,6 +467,52 @@
 		return out;
 	}
 
+	/* The whole run at a glance, fitted to the window: per connection the
+	 * two sides' states as thin labelled bands, each client's lines as
+	 * ticks, the moments; the ladders below have the detail. */
+	function storyStrip(conns, moments, lanes) {
+		const times = [];
+		conns.forEach(c => times.push(...eventTimes(c)));
+		moments.forEach(m => times.push(m.t));
+		for (const ls of lanes.values()) for (const ln of ls) for (const it of ln.items) times.push(it.t);
+		const axis = makeAxis(times, { left: 120, right: 30, fit: 1000, unit: 1e-4 });
+		const svg = s('svg', { class: 'axis-svg story', role: 'img', 'aria-label': 'the run at a glance' });
+		let y = 56;
+		const row = (label, bands) => {
+			svg.append(s('text', { x: 4, y: y + 10 }, label));
+			for (const b of bands) {
+				const x = axis.at(b.t), w = Math.max(axis.at(b.end) - x, 1);
+				svg.append(s('rect', { class: 'band ' + stateClass(b.state), x, y, width: w, height: 13 },
+					s('title', {}, `${label} ${b.state} from t=${f6(b.t)} s (${dur(b.end - b.t)})`)));
+				if (w >= b.state.length * 5.6 + 4)
+					svg.append(s('text', { class: 'story-label', x: x + 2, y: y + 10 }, b.state));
+			}
+			y += 16;
+		};
+		conns.forEach(c => {
+			for (const ln of lanes.get(c._i) || []) {
+				svg.append(s('text', { x: 4, y: y + 9 }, ln.name));
+				for (const it of ln.items)
+					svg.append(s('line', { class: 'story-tick', x1: axis.at(it.t), x2: axis.at(it.t), y1: y, y2: y + 11 },
+						s('title', {}, `t=${f3(it.t)} ${it.text}`)));
+				y += 15;
+			}
+			row(`#${c.id} client`, bandsOf(c, 'client', axis.end));
+			row(`#${c.id} server`, bandsOf(c, 'server', axis.end));
+			y += 6;
+		});
+		const axSvg = drawAxis(axis, moments);
+		for (const k of [...axSvg.childNodes]) svg.append(k);
+		for (const m of moments) {
+			const x = axis.at(m.t);
+			svg.append(s('g', { class: 'moment' }, s('line', { x1: x, x2: x, y1: 12, y2: y })));
+		}
+		svg.setAttribute('viewBox', `0 0 ${axis.width} ${y}`);
+		svg.setAttribute('width', axis.width);
+		svg.setAttribute('height', y);
+		return svg;
+	}
+
 	/* Ladders of all connections on one shared axis, with the moments and
 	 * each client's lines on a lane of its connection. */
 	function laddersSection(R, conns, moments) {
@@ -477,12 +523,20 @@
 		for (const ls of lanes.values()) for (const ln of ls) for (const it of ln.items) times.push(it.t);
 		const axis = makeAxis(times, { left: LEFT, right: RIGHT, min: 62, k: 44, unit: 1e-4 });
 		const wrap = h('div', { class: 'scroll', id: 'ladders' }, drawAxis(axis, moments));
+		const fit = h('button', { type: 'button', class: 'noprint', 'aria-pressed': 'false' }, 'fit the ladders to the window');
+		fit.addEventListener('click', () => {
+			const on = wrap.classList.toggle('fit');
+			fit.setAttribute('aria-pressed', String(on));
+			fit.textContent = on ? 'ladders at full size' : 'fit the ladders to the window';
+		});
 		conns.forEach(c => wrap.append(drawLadder(c, c._i, axis,
 			{ moments, lanes: lanes.get(c._i) || [] })));
 		const orphan = lanes.get('none');
 		if (orphan) wrap.append(drawLadder({ id: '-', client: null, server: null }, -1, axis, { moments, lanes: orphan }));
-		return [h('h2', { id: 'time' }, conns.length === 1 ? 'The connection' : `The ${conns.length} connections on one time axis`),
-			h('p', { class: 'note' }, AXIS_NOTE), wrap];
+		return [h('h2', { id: 'glance' }, 'At a glance'),
+			h('div', { class: 'glance' }, storyStrip(conns, moments, lanes)),
+			h('h2', { id: 'time' }, conns.length === 1 ? 'The connection' : `The ${conns.length} connections on one time axis`),
+			h('p', { class: 'note' }, AXIS_NOTE, ' ', fit), wrap];
 	}
 
 	/* Many connections: one row each (client band above, server band below),
@@ -522,7 +576,8 @@
 			part.forEach(c => { for (const side of ['client', 'server']) for (const b of c.states[side] || []) times.push(b.t);
 				for (const w of c.time_wait || []) times.push(w.until, w.ended); });
 			const axis = makeAxis(times, { left: 0, right: 2, fit: 700, unit: 1e-4 });
-			rows.replaceChildren(...part.map(c => row(c, c._i, axis)));
+			const head = h('div', { class: 'ov-head', 'aria-hidden': 'true' }, h('span'), h('span'), drawAxis(axis, []));
+			rows.replaceChildren(head, ...part.map(c => row(c, c._i, axis)));
 			info.textContent = `connections ${page * PAGE_ROWS + 1}–${page * PAGE_ROWS + part.length} of ${conns.length}, page ${page + 1} of ${pages}`;
 			prev.disabled = page === 0;
 			next.disabled = page === pages - 1;
@@ -531,7 +586,7 @@
 		next.addEventListener('click', () => show(page + 1));
 		jump.addEventListener('change', () => {
 			const i = conns.findIndex(c => c.id === Number(jump.value));
-			if (i >= 0) { show(Math.floor(i / PAGE_ROWS)); rows.children[i % PAGE_ROWS].open = true; }
+			if (i >= 0) { show(Math.floor(i / PAGE_ROWS)); rows.children[1 + i % PAGE_ROWS].open = true; }
 		});
 		nav.append(prev, next, info, h('label', {}, ' go to connection #', jump));
 		root.append(nav, rows);
@@ -565,9 +620,19 @@
 				`${cap.dropped} dropped, malformed: ${JSON.stringify(cap.malformed || {})}` : null, '.capture'],
 			['connections', str(cap.connections)], ['duration', num(cap.duration) ? f6(cap.duration) + ' s' : null],
 			['truncated', str(cap.truncated)],
-			['page', R._page ? `the report has ${R._page.input_bytes} bytes: per-packet lists kept for the first ` +
-				`${R._page.packets_kept} connections only, dropped for ${R._page.packets_dropped}` : null],
+			['this page', R._page ? pageNote(R._page) : null, '._page'],
 		]);
+	}
+
+	function pageNote(p) {
+		const cut = [];
+		if (p.packets_kept < p.connections_kept)
+			cut.push(`per-packet lists are kept for the first ${p.packets_kept} connections only`);
+		if (p.connections_kept < p.connections)
+			cut.push(`only the first ${p.connections_kept} of its ${p.connections} connections are in the page`);
+		if (!cut.length) return null;
+		return `the report has ${p.input_bytes} bytes, too many for a browser: ${cut.join(', and ')} ` +
+			'(the JSON report has everything)';
 	}
 
 	function scenarioPage(R, main) {

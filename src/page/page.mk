@@ -2,7 +2,7 @@
 # The template (page.html, page.css, page.js) is compiled in: the rule that
 # makes build/page/page_tmpl.c is in the Makefile's "pages" block.
 PROGS += tcppage
-tcppage_OBJS += page/tcppage.o page/page.o page/page_tmpl.o
+tcppage_OBJS += page/tcppage.o page/page.o page/thin.o page/page_tmpl.o
 tcppage_LIBS += -ljansson
 
 # The browser tests' driver: Chromium over the DevTools protocol (a pipe).
@@ -11,5 +11,5 @@ pagecheck_OBJS += page/pagecheck.o
 pagecheck_LIBS += -ljansson
 
 UNITS += test_page
-test_page_OBJS += page/tests/test_page.o page/page.o page/page_tmpl.o
+test_page_OBJS += page/tests/test_page.o page/page.o page/thin.o page/page_tmpl.o
 test_page_LIBS += -ljansson

@@ -8,7 +8,9 @@
  * pipe Chromium opens with --remote-debugging-pipe (fd 3 in, fd 4 out,
  * messages ended by NUL): no websocket, no extra package.
  *
- *	pagecheck [-e EXPR] [-s OUT.png] [-w W] [-H H] [-t SECONDS] FILE.html
+ *	pagecheck [-e EXPR] [-m MEDIA] [-s OUT.png] [-w W] [-H H] [-t SECONDS] FILE.html
+ *
+ * -m print shows the page as printed (CSS @media print).
  *
  * CHROMIUM overrides the browser (default /usr/bin/chromium-headless-shell).
  * Exit 0 when the page loaded (whatever it contains), 1 otherwise.
@@ -298,7 +300,7 @@ screenshot(struct cdp *c, const char *path)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: pagecheck [-e EXPR] [-s OUT.png] [-w WIDTH]"
+	fprintf(stderr, "usage: pagecheck [-e EXPR] [-m MEDIA] [-s OUT.png] [-w WIDTH]"
 	    " [-H HEIGHT] [-t SECONDS] FILE.html\n");
 	exit(2);
 }
@@ -307,15 +309,16 @@ int
 main(int argc, char **argv)
 {
 	struct cdp c = { 0 };
-	const char *expr = NULL, *shot = NULL;
+	const char *expr = NULL, *shot = NULL, *media = NULL;
 	char url[PATH_MAX + 8], *abs;
 	int w = 1280, h = 900, opt;
 	double timeout = 60;
 	json_t *r, *report, *value = json_null();
 
-	while ((opt = getopt(argc, argv, "e:s:w:H:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "e:m:s:w:H:t:")) != -1) {
 		switch (opt) {
 		case 'e': expr = optarg; break;
+		case 'm': media = optarg; break;
 		case 's': shot = optarg; break;
 		case 'w': w = atoi(optarg); break;
 		case 'H': h = atoi(optarg); break;
@@ -347,6 +350,9 @@ main(int argc, char **argv)
 	json_decref(cdp_call(&c, "Emulation.setDeviceMetricsOverride",
 	    json_pack("{s:i, s:i, s:i, s:b}", "width", w, "height", h,
 	    "deviceScaleFactor", 1, "mobile", 0)));
+	if (media != NULL)
+		json_decref(cdp_call(&c, "Emulation.setEmulatedMedia",
+		    json_pack("{s:s}", "media", media)));
 	json_decref(cdp_call(&c, "Page.navigate", json_pack("{s:s}", "url", url)));
 	json_decref(cdp_wait(&c, 0, "Page.loadEventFired"));
 	if (expr != NULL) {

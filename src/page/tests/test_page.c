@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "common/unit.h"
 #include "page/page.h"
 
@@ -36,6 +38,69 @@ embedded(const char *page)
 	a += strlen(open);
 	b = strstr(a, "</script>");
 	return strndup(a, b ? (size_t)(b - a) : 0);
+}
+
+/* A report of n connections, each with ~1 KiB of packets, the member
+ * first or last in turn (both ways of cutting it out). */
+static char *
+big_report(int n, size_t *len)
+{
+	char *buf = NULL, pk[2048];
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	memset(pk, 0, sizeof pk);
+	for (int i = 0; i < 40; i++)
+		strcat(pk, "{\"t\":0.000001,\"flags\":\"PA\"},");
+	pk[strlen(pk) - 1] = '\0';
+	fprintf(f, "{\"tool\":\"tcpobserve\",\"source\":{\"path\":\"b.pcap\"},\"connections\":[\n");
+	for (int i = 1; i <= n; i++) {
+		if (i % 2)
+			fprintf(f, "{\"packets\":[%s],\"id\":%d}", pk, i);
+		else
+			fprintf(f, "{\"id\":%d,\"packets\":[%s]}", i, pk);
+		fputs(i < n ? ",\n" : "\n", f);
+	}
+	fprintf(f, "],\"capture\":{\"connections\":%d}}", n);
+	fclose(f);
+	*len = size;
+	return buf;
+}
+
+/* The report embedded in a thinned page, parsed back. */
+static void
+check_thin(void)
+{
+	size_t len;
+	char *json = big_report(20000, &len), *page, *js;
+	int rc;
+	json_t *r, *conns;
+	size_t kept;
+
+	page = render(json, len, NULL, &rc);
+	js = embedded(page);
+	r = json_loads(js, 0, NULL);
+	conns = json_object_get(r, "connections");
+	kept = json_integer_value(json_object_get(json_object_get(r, "_page"), "packets_kept"));
+	UNIT_CHECK(rc == 0 && r != NULL, "a %zu-byte report renders to valid JSON", len);
+	UNIT_EQ_INT(json_array_size(conns), 20000, "every connection kept");
+	UNIT_CHECK(kept > 1000 && kept < 20000, "packets kept for the first %zu", kept);
+	UNIT_CHECK(json_object_get(json_array_get(conns, kept - 1), "packets") &&
+	    !json_object_get(json_array_get(conns, kept), "packets") &&
+	    !json_object_get(json_array_get(conns, kept + 1), "packets"),
+	    "then dropped, whether the member came first or last");
+	UNIT_EQ_INT(json_integer_value(json_object_get(json_array_get(conns, 19999), "id")),
+	    20000, "the other members stay");
+	UNIT_CHECK(strstr(page, "<title>tcpobserve: b.pcap</title>") != NULL,
+	    "the title from the report around the connections");
+	json_decref(r);
+	free(js);
+	free(page);
+	json[len - 3] = ',';	/* broken: ...},} */
+	page = render(json, len, NULL, &rc);
+	UNIT_CHECK(rc == -1 && errno == EINVAL, "a broken big report: EINVAL");
+	free(page);
+	free(json);
 }
 
 int
@@ -74,5 +139,6 @@ main(void)
 	page = render("[1,2]", 5, NULL, &rc);
 	UNIT_CHECK(rc == -1 && errno == EINVAL, "a JSON array is not a report");
 	free(page);
+	check_thin();
 	return unit_done();
 }
