@@ -59,7 +59,7 @@ while IFS= read -r tpl; do
 		echo "key.sh: template $id: no answer in this run, left out" >&2
 		continue
 	fi
-	questions+=("$(jq -c --argjson t "$tpl" --argjson r "$(jq -c '.parameters | {port, refused_port}' "$report")" '
+	questions+=("$(jq -c --argjson t "$tpl" --argjson r "$(jq -c '.parameters | {port, refused_port, backlog}' "$report")" '
 		def num: (. * 1000 | round) / 1000 | tostring;
 		. as $e | ($r + $e.params + {client: $e.client, server: $e.server}) as $vars
 		| def fill: reduce ($vars | to_entries[]) as $v (.; gsub("\\{\($v.key)\\}"; $v.value | tostring));

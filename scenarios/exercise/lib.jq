@@ -36,11 +36,13 @@ def side_ep($n; $side): conn($n)[$side] as $e | ep($e);
 # the other side
 def other: if . == "client" then "server" elif . == "server" then "client" else . end;
 
-# the local port of a report client (.clients[]): from its own line
+# the local port of a report client (.clients[]): as the run recorded it
+# (the socket its pid owned just after it started), else from its own line
 # (cmdclient "connected: local A:P ...", tcppeer "connected A:P -> ..."), else
 # the socket its pid owned at moment (a) toward the server's port
 def client_port($R):
-	(first(.lines[].text | capture("^connected: local .*:(?<p>[0-9]+) remote")
+	(. as $cl | first($R.parameters.starts[]? | select(.name == $cl.started_as) | .port // empty)
+	 // first(.lines[].text | capture("^connected: local .*:(?<p>[0-9]+) remote")
 		// capture("^connected .*:(?<p>[0-9]+) -> ") | .p | tonumber)
 	 // (. as $cl | first($R.moments.a.snapshot.sockets[]
 		| select(.remote.port == $R.parameters.port and any(.procs[]?; .pid == $cl.pid))
@@ -89,5 +91,5 @@ def unanswered_syns($n):
 # the last state of a side of connection $n in the capture
 def last_state($n; $side): conn($n).states[$side][-1].state;
 
-# the connection that ends with the first RST, if any
-def rst_conns: [.connections[] | select(.rst) | .id];
+# the established connections that ended with a RST (not a refused one)
+def rst_conns: [.connections[] | select(.rst and any(.packets[]; .flags == "SA")) | .id];

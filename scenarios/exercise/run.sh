@@ -9,8 +9,8 @@
 #            first result is in (the clients close first);
 #   extra:   half-close (tcppeer: connect, shutdown(SHUT_WR), read to EOF),
 #            rst (tcppeer: connect, read, abort), refused (the lab's client
-#            to refused_port), backlog (daytimed -q 0: one more telnet whose
-#            SYN finds the accept queue full).
+#            to refused_port), backlog (daytimed -q CLIENTS-2: one more telnet
+#            whose SYN finds the accept queue full).
 # Moments: (a) every client started and connected, (b) after the first
 # close, (c) after the last one. The run does not wait for the TIME_WAITs
 # to expire (their end is + 60 s, Linux's fixed TIME_WAIT).
@@ -36,7 +36,9 @@ sc_ns_setup || sc_die "cannot create a network namespace"
 [ -n "$SC_NS" ] || port=0
 if [ "$kind" = daytime ]; then
 	server=("$SC_BIN/daytimed" -m "$mode" -s "$sleep_s" -p "$port")
-	[ "$extra" = backlog ] && server+=(-q 0)
+	# Linux queues backlog + 1 connections: room for the clients that wait
+	# while the first one is served, none for the extra one
+	[ "$extra" = backlog ] && server+=(-q $((n - 2)))
 else
 	printf '%s\n' date 'uname -s' 'echo done' >"$SC_TMP/commands.txt"
 	: >"$SC_TMP/log.txt"
@@ -50,14 +52,29 @@ sc_observe_start "$pcap" "$SC_TMP/observer.json" tcp
 [ "$SC_CAPTURE" = 1 ] || sc_die "no capture: an exercise needs its capture (run as root)"
 started=$EPOCHREALTIME
 
-# client NAME CMD...: start a client of the run, remembered in order
+# client_port PID PORT: the local port of the socket PID owns toward PORT
+# (polled for 2 s: the client may not have called connect() yet); empty
+# when it never showed (a refused client may be gone already)
+client_port() {
+	local i lp
+	for i in $(seq 40); do
+		lp=$(sc_snapshot "$2" | jq --argjson pid "$1" --argjson p "$2" \
+			'first(.sockets[] | select(.remote.port == $p and any(.procs[]?; .pid == $pid)) | .local.port) // empty')
+		[ -n "$lp" ] && { echo "$lp"; return 0; }
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+}
+# client NAME PORT CMD...: start a client of the run toward PORT,
+# remembered in order with its start time, pid and local port
 names=() commands=()
 client() {
-	local name=$1
-	shift
+	local name=$1 to=$2 t0=$EPOCHREALTIME
+	shift 2
 	sc_client_start "$name" "$@" || sc_die "cannot start $name"
 	names+=("$name") commands+=("${*##*/}")
-	printf '%s\t%s\t%s\n' "$name" "$EPOCHREALTIME" "${SC_CLIENT_PID[$name]}" >>"$SC_TMP/starts.tsv"
+	printf '%s\t%s\t%s\t%s\n' "$name" "$t0" "${SC_CLIENT_PID[$name]}" \
+		"$(client_port "${SC_CLIENT_PID[$name]}" "$to")" >>"$SC_TMP/starts.tsv"
 }
 # at OFFSET: wait until OFFSET seconds after the start (the variant's plan)
 at() {
@@ -81,22 +98,22 @@ wait_for() {
 for i in $(seq 1 "$n"); do
 	at "${offsets[$((i - 1))]}"
 	if [ "$kind" = daytime ]; then
-		client "client$i" telnet "$H" "$P"
+		client "client$i" "$P" telnet "$H" "$P"
 	else
-		client "client$i" "$SC_BIN/cmdclient" "$H" "$P"
+		client "client$i" "$P" "$SC_BIN/cmdclient" "$H" "$P"
 	fi
 done
 xname=
 if [ "$extra" != none ]; then
 	at "$extra_at"
 	case $extra in
-	half-close) xname=halfclose; client "$xname" "$SC_BIN/tcppeer" connect "$H" "$P" shutwr eof close ;;
+	half-close) xname=halfclose; client "$xname" "$P" "$SC_BIN/tcppeer" connect "$H" "$P" shutwr eof close ;;
 	rst) xname=rst
-		client "$xname" "$SC_BIN/tcppeer" connect "$H" "$P" read "$([ "$kind" = daytime ] && echo 26 || echo 1)" abort ;;
+		client "$xname" "$P" "$SC_BIN/tcppeer" connect "$H" "$P" read "$([ "$kind" = daytime ] && echo 26 || echo 1)" abort ;;
 	refused) xname=refused
-		if [ "$kind" = daytime ]; then client "$xname" telnet "$H" "$rport"
-		else client "$xname" "$SC_BIN/cmdclient" "$H" "$rport"; fi ;;
-	backlog) xname=backlog; client "$xname" telnet "$H" "$P" ;;
+		if [ "$kind" = daytime ]; then client "$xname" "$rport" telnet "$H" "$rport"
+		else client "$xname" "$rport" "$SC_BIN/cmdclient" "$H" "$rport"; fi ;;
+	backlog) xname=backlog; client "$xname" "$P" telnet "$H" "$P" ;;
 	esac
 fi
 
@@ -175,10 +192,12 @@ params=$(jq -n --argjson v "$V" --argjson sleep "$sleep_s" --argjson port "$P" -
 	 server: $server, server_pid: $pid, clients: $v.clients,
 	 client: (if $v.kind == "daytime" then "telnet \($host) \($port)" else "cmdclient \($host) \($port)" end),
 	 host: $host, port: $port, refused_port: (if $v.extra == "refused" then $v.refused_port else null end),
+	 backlog: (if $v.extra == "backlog" then $v.clients - 2 else null end),
 	 namespace: (if $ns == "" then null else $ns end), started: $started,
 	 exit_typed: (if $v.kind == "cmd" then $first else null end),
 	 capture: $pcap, variant: $v,
 	 starts: [$starts | split("\n")[] | select(length > 0) | split("\t")
-		| {name: .[0], epoch: (.[1] | tonumber), pid: (.[2] | tonumber)}]
+		| {name: .[0], epoch: (.[1] | tonumber), pid: (.[2] | tonumber),
+		   port: (if (.[3] // "") == "" then null else (.[3] | tonumber) end)}]
 		| [., ($cmds | split("\n"))] | transpose | map(select(.[0]) | .[0] + {command: .[1]})}')
 NO_RENDER=1 sc_write_report "$params" "$report" "$pcap"

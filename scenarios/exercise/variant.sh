@@ -11,7 +11,8 @@
 #            extra_at: the extra connection's start
 #   extra    "none" | "half-close" | "rst" | "refused" | "backlog" (one more
 #            connection: tcppeer half-closing, tcppeer aborting, a client to a
-#            closed port, a third SYN on a full backlog (daytimed -q 0))
+#            closed port, one SYN too many for the backlog (daytimed -q
+#            CLIENTS-2: the accept queue holds the waiting clients, no more))
 #   port     the server's port (its own namespace: always free), refused_port
 #   draw     16-bit numbers left for the question bank's parameters
 # Knobs for tests (each recorded in "forced"): EXERCISE_SLEEP,
@@ -37,6 +38,11 @@ forced=()
 # a full backlog needs a server that does not accept at once: the
 # iterative daytime server; cmdserver always forks
 [ "$extra" = backlog ] && kind=daytime mode=iterative
+# a half-close shows best where the server still has something to send
+# after the client's FIN: the daytime server's line (cmdserver just ends),
+# from an iterative server, which writes it only when it gets to that
+# client, well after the FIN (a fork server may write first)
+[ "$extra" = half-close ] && kind=daytime mode=iterative
 [ "$kind" = cmd ] && mode=fork
 case $kind/$mode/$extra in
 daytime/* | cmd/*) ;;

@@ -11,7 +11,7 @@ def extra_text:
 	{"half-close": "a client (tcppeer) that connects, at once calls shutdown(SHUT_WR) — it sends its FIN and keeps reading — then reads until the server closes",
 	 "rst": "a client (tcppeer) that connects, reads what the server sends, then aborts the connection (SO_LINGER 0 then close)",
 	 "refused": "a client started toward port \(.parameters.refused_port), where nothing listens",
-	 "backlog": "one more telnet client, while the server listens with backlog 0 (`listen(fd, 0)`: one complete connection may wait)"}[.parameters.variant.extra] // null;
+	 "backlog": "one more telnet client, while the server listens with backlog \(.parameters.backlog) (`listen(fd, \(.parameters.backlog))`)"}[.parameters.variant.extra] // null;
 
 . as $R | $key[0] as $K | .parameters as $P | $P.variant as $V | .t0 as $t0
 | "# TCP lab exercise — \($V.student)",
