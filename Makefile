@@ -94,6 +94,28 @@ screenshots: all
 .PHONY: screenshots
 
 # --- exercises -----------------------------------------------------------------
+# One student's lab run + worksheet + key; a class from a roster (one id a
+# line, JOBS at once); grading answers.txt into Gradescope results.json.
+SEED ?= tcplab
+JOBS ?= 2
+exercise: all
+	@bash scenarios/exercise/exercise.sh --student '$(STUDENT)' --seed '$(SEED)' \
+	  $(if $(OUT),--out '$(OUT)') $(if $(KEYS),--keys '$(KEYS)') $(if $(FORCE),--force)
+
+exercises: all
+	@bash scenarios/exercise/exercises.sh --seed '$(SEED)' -j '$(JOBS)' \
+	  $(if $(OUT),--out '$(OUT)') $(if $(FORCE),--force) '$(STUDENTS)'
+
+grade-answers:
+	@bash scenarios/exercise/grade-answers.sh --key '$(KEY)' --answers '$(ANSWERS)' \
+	  $(if $(OUT),--out '$(OUT)')
+
+grade-answers-all:
+	@bash scenarios/exercise/grade-answers-all.sh $(if $(OUT),--out '$(OUT)') \
+	  --keys '$(KEYS)' '$(ANSWERS)'
+
+.PHONY: exercise exercises grade-answers grade-answers-all
+
 
 # --- grading platforms (Gradescope bundle) ----------------------------------------
 
