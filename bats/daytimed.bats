@@ -48,6 +48,12 @@ closed_wait_or_gone() {
 	[ -z "$(ss -Htan "sport = :$1 and dport = :$2" | grep -v '^CLOSE-WAIT ')" ]
 }
 
+# log_time REGEX [N]: the time (epoch seconds) of the Nth line of daytimed's
+# log matching REGEX: the server's own clock at that event.
+log_time() {
+	date -d "$(grep -E -- "$1" "$T/d.err" | sed -n "${2:-1}p" | cut -d' ' -f1)" +%s.%N
+}
+
 # accept_port N: the client port of daytimed's Nth "accept" line.
 accept_port() {
 	sed -n 's/.* accept 127\.0\.0\.1:\([0-9]*\)\( child [0-9]*\)\{0,1\}$/\1/p' "$T/d.err" | sed -n "$1p"
@@ -123,6 +129,9 @@ accept_port() {
 	fcmp "$a_close - $a_time >= 1.5 && $a_close - $a_time <= 2.5"
 	fcmp "$b_close - $b_time >= 1.5 && $b_close - $b_time <= 2.5"
 	[ "$(date -d "$(time_line b)" +%s)" -ge $(( $(date -d "$(time_line a)" +%s) + 1 )) ]
+	# the server's own log: b accepted only after a's close, sent 2 s later
+	fcmp "$(log_time ' accept ' 2) >= $(log_time ' close ' 1)"
+	fcmp "$(log_time ' sent ' 2) - $(log_time ' sent ' 1) >= 2.0"
 }
 
 @test "iterative daytimed -s 2: two clients started at once get times 2 s apart; the second's handshake completes while the first is served" {
@@ -149,6 +158,8 @@ accept_port() {
 	fcmp "$s_conn < $f_close"		# in the backlog before the first is done
 	fcmp "$s_conn < $f_time + 1.0"		# (in fact at once)
 	fcmp "$s_time - $f_time >= 1.5 && $s_time - $f_time <= 2.5"
+	fcmp "$(log_time ' accept ' 2) >= $(log_time ' close ' 1)"
+	fcmp "$(log_time ' sent ' 2) - $(log_time ' sent ' 1) >= 2.0"
 }
 
 @test "fork daytimed -s 2: two clients get their times less than 0.5 s apart" {
@@ -162,6 +173,9 @@ accept_port() {
 	b_time=$(stamp_of b "$STAMPED_TIME_RE")
 	echo "a $a_time b $b_time"
 	fcmp "($b_time - $a_time) < 0.5 && ($a_time - $b_time) < 0.5"
+	# the server's own log: the second was accepted before the first closed
+	wait_count "$T/d.err" ' close ' 2 5
+	fcmp "$(log_time ' accept ' 2) < $(log_time ' close ' 1)"
 	wait_for "$T/a.tel" ' Connection closed by foreign host\.$' 5
 	wait_for "$T/b.tel" ' Connection closed by foreign host\.$' 5
 	a_close=$(stamp_of a ' Connection closed by foreign host')
