@@ -319,18 +319,7 @@ start_cmdserver() {
 @test "cmdserver -n 3: 10 silent clients make exactly 3 children, 7 wait in the backlog; released, all are served in turn, never more than 3 at once" {
 	printf 'echo hi\n' >"$T/cmds"
 	start_cmdserver -c "$T/cmds" -i 0 -n 3
-	# one perl process holds 10 silent connections until its stdin ends
-	mkfifo "$T/hold"
-	setsid perl -MIO::Socket::INET -e '
-		$| = 1;
-		my @c = map { IO::Socket::INET->new(PeerAddr => "127.0.0.1",
-		    PeerPort => $ARGV[0]) or die "connect: $!" } 1 .. 10;
-		print "connected 10\n";
-		1 while <STDIN>;
-		close $_ for @c;' "$PORT" <"$T/hold" >"$T/silent.out" 2>&1 3>&- &
-	echo "$!" >>"$T/.pgids"
-	exec 4>"$T/hold"
-	wait_for "$T/silent.out" '^connected 10$' 10
+	hold_silent 10 "$PORT"			# on fd 4 until it closes
 	wait_for "$T/s.err" ' children: 3 of 3, the maximum: new connections wait in the backlog$' 10
 	wait_until 10 recvq_is "$PORT" 7
 	run ps -o pid= --ppid "$SERVER_PID"
@@ -383,4 +372,19 @@ $T/c2.out:0"
 	done
 	[ "$(grep -c ' accept 127\.0\.0\.1:[0-9]* child [0-9]* (children: 1 of 1)$' "$T/s.err")" -eq 3 ]
 	[ "$(jq -s '[.[] | select(.event == "result" and .output == "hi\n")] | length' "$T/log.txt")" -eq 3 ]
+}
+
+@test "cmdserver's default cap: 150 silent clients make exactly 64 children, the other 86 wait in the backlog" {
+	printf 'echo hi\n' >"$T/cmds"
+	start_cmdserver -c "$T/cmds" -i 0
+	hold_silent 150 "$PORT"
+	wait_for "$T/s.err" ' children: 64 of 64, the maximum: new connections wait in the backlog$' 20
+	wait_until 20 recvq_is "$PORT" 86
+	run ps -o pid= --ppid "$SERVER_PID"
+	[ "${#lines[@]}" -eq 64 ]
+	exec 4>&-
+	wait_count "$T/log.txt" '"event":"disconnect"' 150 60
+	run grep -c ' (children: \(6[5-9]\|[7-9][0-9]\|[0-9][0-9][0-9]\) of 64)$' "$T/s.err"
+	assert_output 0
+	wait_until 20 no_children "$SERVER_PID"
 }

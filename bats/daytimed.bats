@@ -42,19 +42,38 @@ STAMPED_TIME_RE='^[0-9.]+ [A-Z][a-z]{2} [A-Z][a-z]{2} [ 123][0-9] [0-2][0-9]:[0-
 	[ "$(tw_count "$cport" "$PORT")" -eq 0 ]
 }
 
+# closed_wait_or_gone PORT CPORT: the server's socket of this connection
+# is in CLOSE_WAIT (the client's FIN is in) or no longer exists.
+closed_wait_or_gone() {
+	[ -z "$(ss -Htan "sport = :$1 and dport = :$2" | grep -v '^CLOSE-WAIT ')" ]
+}
+
+# log_time REGEX [N]: the time (epoch seconds) of the Nth line of daytimed's
+# log matching REGEX: the server's own clock at that event.
+log_time() {
+	date -d "$(grep -E -- "$1" "$T/d.err" | sed -n "${2:-1}p" | cut -d' ' -f1)" +%s.%N
+}
+
 # accept_port N: the client port of daytimed's Nth "accept" line.
 accept_port() {
 	sed -n 's/.* accept 127\.0\.0\.1:\([0-9]*\)\( child [0-9]*\)\{0,1\}$/\1/p' "$T/d.err" | sed -n "$1p"
 }
 
 @test "daytimed logs who really closed first: the server for telnet holding its stdin, the client for telnet whose stdin ended" {
-	start_server d daytimed -m fork -s 2
+	# a pause long enough for telnet to start and close on a busy machine
+	start_server d daytimed -m fork -s 5
 	start_telnet a "$PORT"			# stdin open 20 s
 	wait_count "$T/d.err" ' accept ' 1 5
 	setsid telnet 127.0.0.1 "$PORT" </dev/null >"$T/b.tel" 2>&1 3>&- &
 	echo "$!" >>"$T/.pgids"			# stdin at EOF: telnet sends its FIN at once
-	wait_count "$T/d.err" ' close 127\.0\.0\.1:' 2 10
+	wait_count "$T/d.err" ' accept ' 2 5
 	a=$(accept_port 1) b=$(accept_port 2)
+	# b's FIN is in while the server still pauses: its side is in CLOSE_WAIT
+	# (or already CLOSED, if telnet's reset followed its FIN)
+	run grep -c ' close ' "$T/d.err"
+	assert_output 0
+	wait_until 5 closed_wait_or_gone "$PORT" "$b"
+	wait_count "$T/d.err" ' close 127\.0\.0\.1:' 2 10
 	run grep -E ' close 127\.0\.0\.1:[0-9]+ ' "$T/d.err"
 	assert_line --regexp " daytimed\[[0-9]+\]: close 127\.0\.0\.1:$a \(server closed first\)$"
 	assert_line --regexp " daytimed\[[0-9]+\]: close 127\.0\.0\.1:$b \(client closed first\)$"
@@ -68,21 +87,24 @@ accept_port() {
 }
 
 @test "daytimed: a client that reads the time and closes during the pause closed first (log, and TIME_WAIT on its side)" {
-	start_server d daytimed -m iterative -s 1
+	start_server d daytimed -m iterative -s 3
 	exec 5<>/dev/tcp/127.0.0.1/"$PORT"
 	IFS= read -r line <&5
 	exec 5>&- 5<&-				# all read: close() sends a FIN
 	[[ ${line%$'\r'} =~ $CTIME_RE ]]
-	wait_for "$T/d.err" ' close 127\.0\.0\.1:' 5
 	c=$(accept_port 1)
+	run grep -c ' close ' "$T/d.err"	# the FIN came during the pause
+	assert_output 0
+	wait_until 5 closed_wait_or_gone "$PORT" "$c"
+	wait_for "$T/d.err" ' close 127\.0\.0\.1:' 5
 	run grep ' close ' "$T/d.err"
 	assert_output --regexp "^[^ ]+ daytimed\[$SERVER_PID\]: close 127\.0\.0\.1:$c \(client closed first\)$"
 	[ "$(tw_count "$c" "$PORT")" -eq 1 ]
 	[ "$(tw_count "$PORT" "$c")" -eq 0 ]
-	# the pause was kept: the close came 1 s after the time was sent
+	# the pause was kept: the close came 3 s after the time was sent
 	sent=$(grep ' sent ' "$T/d.err" | cut -d' ' -f1)
 	closed=$(grep ' close ' "$T/d.err" | cut -d' ' -f1)
-	fcmp "$(date -d "$closed" +%s.%N) - $(date -d "$sent" +%s.%N) >= 0.95"
+	fcmp "$(date -d "$closed" +%s.%N) - $(date -d "$sent" +%s.%N) >= 2.95"
 }
 
 @test "iterative daytimed -s 2: the second client waits in the backlog and gets its time 2 s later" {
@@ -107,6 +129,9 @@ accept_port() {
 	fcmp "$a_close - $a_time >= 1.5 && $a_close - $a_time <= 2.5"
 	fcmp "$b_close - $b_time >= 1.5 && $b_close - $b_time <= 2.5"
 	[ "$(date -d "$(time_line b)" +%s)" -ge $(( $(date -d "$(time_line a)" +%s) + 1 )) ]
+	# the server's own log: b accepted only after a's close, sent 2 s later
+	fcmp "$(log_time ' accept ' 2) >= $(log_time ' close ' 1)"
+	fcmp "$(log_time ' sent ' 2) - $(log_time ' sent ' 1) >= 2.0"
 }
 
 @test "iterative daytimed -s 2: two clients started at once get times 2 s apart; the second's handshake completes while the first is served" {
@@ -133,6 +158,8 @@ accept_port() {
 	fcmp "$s_conn < $f_close"		# in the backlog before the first is done
 	fcmp "$s_conn < $f_time + 1.0"		# (in fact at once)
 	fcmp "$s_time - $f_time >= 1.5 && $s_time - $f_time <= 2.5"
+	fcmp "$(log_time ' accept ' 2) >= $(log_time ' close ' 1)"
+	fcmp "$(log_time ' sent ' 2) - $(log_time ' sent ' 1) >= 2.0"
 }
 
 @test "fork daytimed -s 2: two clients get their times less than 0.5 s apart" {
@@ -146,6 +173,9 @@ accept_port() {
 	b_time=$(stamp_of b "$STAMPED_TIME_RE")
 	echo "a $a_time b $b_time"
 	fcmp "($b_time - $a_time) < 0.5 && ($a_time - $b_time) < 0.5"
+	# the server's own log: the second was accepted before the first closed
+	wait_count "$T/d.err" ' close ' 2 5
+	fcmp "$(log_time ' accept ' 2) < $(log_time ' close ' 1)"
 	wait_for "$T/a.tel" ' Connection closed by foreign host\.$' 5
 	wait_for "$T/b.tel" ' Connection closed by foreign host\.$' 5
 	a_close=$(stamp_of a ' Connection closed by foreign host')

@@ -133,6 +133,23 @@ fake_server() {
 	PORT=$(sed -n '1s/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/$name.out")
 }
 
+# hold_silent N PORT: one perl process opens N connections to PORT and
+# says nothing on them until our fd 4 (a fifo to its stdin, opened here)
+# is closed: `exec 4>&-` lets them all go at once.
+hold_silent() {
+	mkfifo "$T/hold"
+	setsid perl -MIO::Socket::INET -e '
+		$| = 1;
+		my @c = map { IO::Socket::INET->new(PeerAddr => "127.0.0.1",
+		    PeerPort => $ARGV[1]) or die "connect: $!" } 1 .. $ARGV[0];
+		print "connected $ARGV[0]\n";
+		1 while <STDIN>;
+		close $_ for @c;' "$1" "$2" <"$T/hold" >"$T/silent.out" 2>&1 3>&- &
+	echo "$!" >>"$T/.pgids"
+	exec 4>"$T/hold"
+	wait_for "$T/silent.out" "^connected $1\$" 20
+}
+
 # free_port: a port nobody listens on (bound by the kernel, then released).
 free_port() {
 	perl -MIO::Socket::INET -e '
