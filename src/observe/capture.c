@@ -3,18 +3,21 @@
  *
  * Files are handed to libpcap as a FILE with a 1 MiB buffer (measured: 25 %
  * faster than pcap_open_offline's default). A regular file in classic pcap
- * format, in our byte order, is then read by the rawfile loop below (pread(2)
+ * format, in our byte order, is then read by rawfile.c (pread(2)
  * into a 1 MiB buffer, records used in place: measured 6x faster than
  * pcap_next_ex on a 900 000-packet file); libpcap still validates the header
  * and takes over at the first record it would treat specially (caplen beyond
  * the snapshot length, a truncated record), so every message and every
  * corner case stays libpcap's. Live captures use a 32 MiB kernel buffer and
  * immediate mode: on loopback a small buffer loses packets under load, and
- * immediate mode lets a short capture end promptly.
+ * each packet is handed over as it comes (--follow's events within
+ * milliseconds); the descriptor is polled, so time passes every 100 ms
+ * without packets too (TIME_WAIT expiry by the clock).
  */
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,22 +25,9 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "rawfile.h"
 
 #define FILEBUF (1024 * 1024)
-#define RAWBUF (1024 * 1024)
-#define PCAP_MAGIC_US	0xa1b2c3d4u	/* classic pcap, µs, our byte order */
-#define PCAP_MAGIC_NS	0xa1b23c4du	/* classic pcap, ns, our byte order */
-#define RECHDR		16		/* ts_sec, ts_usec, caplen, len */
-
-/* The direct reader of a classic pcap file (see the top comment). */
-struct rawfile {
-	int probed, on, nsec, fd;
-	uint32_t snap;		/* pcap_snapshot() */
-	unsigned char *buf;
-	size_t len, off;	/* bytes in buf; next record's offset in buf */
-	off_t pos;		/* file offset of buf[0] */
-	struct pcap_pkthdr h;
-};
 
 struct capture {
 	pcap_t *p;
@@ -74,109 +64,6 @@ capture_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-/*
- * Before libpcap reads anything: 1 if fp is a regular file starting with a
- * classic pcap magic number in our byte order, which raw_next() can read.
- */
-static int
-raw_probe(struct rawfile *r, FILE *fp)
-{
-	struct stat st;
-	uint32_t magic;
-
-	r->fd = fileno(fp);
-	if (fstat(r->fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    pread(r->fd, &magic, sizeof magic, 0) != sizeof magic ||
-	    (magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS))
-		return 0;
-	r->nsec = magic == PCAP_MAGIC_NS;
-	r->probed = 1;
-	return 1;
-}
-
-/*
- * Once libpcap has accepted the file header: takes over the reading if
- * raw_probe() liked the file and libpcap is right behind the 24-byte header
- * (otherwise libpcap reads everything, as before).
- */
-static void
-raw_setup(struct capture *c)
-{
-	struct rawfile *r = &c->raw;
-
-	if (c->fp == NULL || !r->probed ||
-	    pcap_major_version(c->p) != 2 || pcap_is_swapped(c->p) ||
-	    pcap_snapshot(c->p) <= 0 || ftell(c->fp) != 24 ||
-	    (r->buf = malloc(RAWBUF)) == NULL)
-		return;
-	r->pos = 24;
-	r->snap = (uint32_t)pcap_snapshot(c->p);
-	r->on = 1;
-}
-
-/*
- * Makes the next `need` bytes from buf[off] available (moving what is left
- * to the front and reading behind it). 0 when the file ends first or read
- * fails: libpcap then takes over and says what is wrong.
- */
-static int
-raw_fill(struct rawfile *r, size_t need)
-{
-	ssize_t n;
-
-	if (r->off > 0) {
-		memmove(r->buf, r->buf + r->off, r->len - r->off);
-		r->pos += (off_t)r->off;
-		r->len -= r->off;
-		r->off = 0;
-	}
-	while (r->len < need) {
-		n = pread(r->fd, r->buf + r->len, RAWBUF - r->len,
-		    r->pos + (off_t)r->len);
-		if (n == -1 && errno == EINTR && !stopping)
-			continue;
-		if (n <= 0)
-			return 0;
-		r->len += (size_t)n;
-	}
-	return 1;
-}
-
-/*
- * pcap_next_ex() for the files raw_setup() accepted: 1 with a packet; 0 when
- * libpcap has to go on from the current record (the FILE is positioned there:
- * the end of the file, a truncated record, a caplen libpcap would cut); -1 if
- * the FILE cannot be positioned (errno).
- */
-static int
-raw_next(struct capture *c, struct pcap_pkthdr **h, const u_char **data)
-{
-	struct rawfile *r = &c->raw;
-	uint32_t w[4];
-
-	if (r->len - r->off < RECHDR && !raw_fill(r, RECHDR))
-		goto handover;
-	memcpy(w, r->buf + r->off, RECHDR);
-	if (w[2] > r->snap || w[2] > w[3])
-		goto handover;	/* libpcap cuts or rejects it */
-	if (r->len - r->off < RECHDR + w[2] && !raw_fill(r, RECHDR + w[2]))
-		goto handover;
-	if (r->nsec && w[1] > INT32_MAX)
-		goto handover;	/* a damaged ns field: libpcap's rounding */
-	/* unsigned 32-bit fields: capture_time_us() reads them until 2106 */
-	r->h.ts.tv_sec = (time_t)w[0];
-	r->h.ts.tv_usec = (suseconds_t)(r->nsec ? w[1] / 1000 : w[1]);
-	r->h.caplen = w[2];
-	r->h.len = w[3];
-	*h = &r->h;
-	*data = r->buf + r->off + RECHDR;
-	r->off += RECHDR + w[2];
-	return 1;
-handover:
-	r->on = 0;
-	return fseeko(c->fp, r->pos + (off_t)r->off, SEEK_SET);
-}
-
 static pcap_t *
 open_file(struct capture *c, const char *file, char *err)
 {
@@ -189,8 +76,8 @@ open_file(struct capture *c, const char *file, char *err)
 		snprintf(err, CAPTURE_ERRLEN, "%s: %s", file, strerror(errno));
 		return NULL;
 	}
-	/* raw_next() reads a classic pcap file itself: no big FILE buffer */
-	if (!raw_probe(&c->raw, fp) && (c->fbuf = malloc(FILEBUF)) != NULL)
+	/* rawfile_next() reads a classic pcap file itself: no big FILE buffer */
+	if (!rawfile_probe(&c->raw, fp) && (c->fbuf = malloc(FILEBUF)) != NULL)
 		setvbuf(fp, c->fbuf, _IOFBF, FILEBUF);
 	p = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
@@ -229,6 +116,12 @@ open_live(const char *iface, char *err)
 	if (rc > 0)
 		fprintf(stderr, "tcpobserve: warning: %s: %s\n", iface,
 		    pcap_statustostr(rc));
+	/* capture_run polls: the timeout alone never fires in immediate mode */
+	if (pcap_setnonblock(p, 1, ebuf) == -1) {
+		snprintf(err, CAPTURE_ERRLEN, "%s: %s", iface, ebuf);
+		pcap_close(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -269,7 +162,7 @@ capture_open(const struct capture_opts *o, char err[CAPTURE_ERRLEN])
 		goto fail;
 	}
 	if (!c->live)
-		raw_setup(c);
+		rawfile_setup(&c->raw, c->fp, c->p);
 	if (c->live) {
 		const char *name = pcap_datalink_val_to_name(c->dlt);
 		const char *desc = pcap_datalink_val_to_description(c->dlt);
@@ -311,7 +204,7 @@ capture_describe(const struct capture *c, struct capture_info *ci)
 /*
  * A 32-bit field of a classic pcap record as libpcap gave it: libpcap up to
  * 1.10.4 sign-extends it (pcap_timeval is bpf_int32), later ones do not;
- * raw_next() does not. Either way it is the unsigned value here.
+ * rawfile_next() does not. Either way it is the unsigned value here.
  */
 static int64_t
 unsigned32(int64_t v)
@@ -329,6 +222,18 @@ capture_time_us(const struct pcap_pkthdr *h)
 	return unsigned32(h->ts.tv_sec) * 1000000 + unsigned32(h->ts.tv_usec);
 }
 
+/*
+ * Waits up to 100 ms for a live capture's next packet: 1 if one may be
+ * there, 0 when the time passed without one (or a signal came).
+ */
+static int
+wait_live(struct capture *c)
+{
+	struct pollfd pfd = { pcap_get_selectable_fd(c->p), POLLIN, 0 };
+
+	return poll(&pfd, 1, 100) > 0;
+}
+
 int
 capture_run(struct capture *c, capture_fn *fn, void *ctx,
     char err[CAPTURE_ERRLEN])
@@ -341,7 +246,7 @@ capture_run(struct capture *c, capture_fn *fn, void *ctx,
 	active = c->p;
 	while (!stopping) {
 		if (c->raw.on) {
-			if ((rc = raw_next(c, &h, &data)) == 0)
+			if ((rc = rawfile_next(&c->raw, c->fp, &h, &data)) == 0)
 				continue;	/* libpcap goes on */
 			if (rc == -1) {
 				snprintf(err, CAPTURE_ERRLEN, "%s: %s",
@@ -354,9 +259,9 @@ capture_run(struct capture *c, capture_fn *fn, void *ctx,
 				continue;
 		} else
 			rc = pcap_next_ex(c->p, &h, &data);
-		if (rc == 0) {		/* live timeout: time passes */
-			if (fn(ctx, NULL, NULL) != 0)
-				break;
+		if (rc == 0) {		/* live, nothing yet: wait 100 ms */
+			if (wait_live(c) == 0 && fn(ctx, NULL, NULL) != 0)
+				break;	/* ... and let time pass */
 			continue;
 		}
 		if (rc == PCAP_ERROR_BREAK)
@@ -404,7 +309,7 @@ capture_close(struct capture *c)
 		pcap_freecode(&c->prog);
 	if (c->p != NULL)
 		pcap_close(c->p);
-	free(c->raw.buf);
+	rawfile_free(&c->raw);
 	free(c->fbuf);
 	free(c);
 }

@@ -76,11 +76,30 @@ track_bytes(const struct conn *c, int role)
 	return e;
 }
 
+const struct ct_key *
+track_conn_key(const struct conn *c)
+{
+	return &c->key;
+}
+
+void
+conn_pkt(const struct conn *c, int from, const struct seg *s, int64_t t,
+    struct pkt *p)
+{
+	p->t = t;
+	p->from = (uint8_t)from;
+	p->flags = s->flags;
+	p->seq = s->seq - c->base[from];
+	p->ack = (s->flags & SEG_ACK) ? s->ack - c->base[!from] : 0;
+	p->len = s->len;
+	p->cst = c->fsm.side[FSM_CLIENT].k.state;
+	p->sst = c->fsm.side[FSM_SERVER].k.state;
+}
+
 int
 conn_record(struct conn *c, int from, const struct seg *s, int64_t t,
     int keep_packets)
 {
-	struct pkt *p;
 	int other = !from, r;
 
 	if (!c->base_set[from]) {
@@ -130,14 +149,24 @@ conn_record(struct conn *c, int from, const struct seg *s, int64_t t,
 				c->pkts[i].sst = c->fsm.rolled_state[r];
 		}
 	}
-	p = &c->pkts[c->npk++];
-	p->t = t;
-	p->from = (uint8_t)from;
-	p->flags = s->flags;
-	p->seq = s->seq - c->base[from];
-	p->ack = (s->flags & SEG_ACK) ? s->ack - c->base[other] : 0;
-	p->len = s->len;
-	p->cst = c->fsm.side[FSM_CLIENT].k.state;
-	p->sst = c->fsm.side[FSM_SERVER].k.state;
+	conn_pkt(c, from, s, t, &c->pkts[c->npk++]);
 	return 0;
+}
+
+/* Whether a bare SYN from role `from` starts a new instance of c's tuple. */
+int
+conn_new_instance(const struct conn *c, int from, const struct seg *s)
+{
+	const struct fsm *f = &c->fsm;
+	const struct fsm_track *cl = &f->side[FSM_CLIENT].k;
+
+	if ((s->flags & (SEG_SYN | SEG_ACK | SEG_RST)) != SEG_SYN)
+		return 0;
+	if (from == FSM_CLIENT && cl->syn_sent && s->seq == cl->isn)
+		return 0;	/* a retransmission of this connection's SYN */
+	if (fsm_finished(f) || f->side[0].k.state == FSM_TIME_WAIT ||
+	    f->side[1].k.state == FSM_TIME_WAIT)
+		return 1;
+	/* the client gave up on an unanswered SYN and tried again */
+	return from == FSM_CLIENT && cl->state == FSM_SYN_SENT;
 }

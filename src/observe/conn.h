@@ -26,11 +26,16 @@ struct conn {
 	uint32_t base[2];		/* relative sequence bases, by role */
 	uint32_t hi_end[2];		/* highest relative payload end */
 	uint64_t npkts[2];
+	uint8_t told[2];		/* timeline entries told (--follow) */
 	struct fsm fsm;
 	struct zeek zeek;
 	struct pkt *pkts;
 	uint32_t npk, cappk;
 };
+
+/* Segment s (sent by role `from` at t) as the report shows it. */
+void conn_pkt(const struct conn *c, int from, const struct seg *s, int64_t t,
+    struct pkt *p);
 
 /*
  * Records segment s (sent by role `from` at t) in c: relative sequence
@@ -39,5 +44,12 @@ struct conn {
  */
 int conn_record(struct conn *c, int from, const struct seg *s, int64_t t,
     int keep_packets);
+
+/*
+ * Whether a bare SYN from role `from` starts a new instance of c's tuple
+ * (c is over or in TIME_WAIT, or its client gave up on an unanswered SYN),
+ * rather than being a retransmission of c's own SYN.
+ */
+int conn_new_instance(const struct conn *c, int from, const struct seg *s);
 
 #endif

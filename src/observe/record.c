@@ -51,20 +51,27 @@ addr_str(const struct track_endpoint *ep, char a[INET6_ADDRSTRLEN])
 	}
 }
 
-static void
-endpoint(struct jw *w, const struct conn *c, int role)
+void
+record_endpoint(struct jw *w, const struct track_endpoint *ep)
 {
-	struct track_endpoint ep;
 	char a[INET6_ADDRSTRLEN];
 
-	track_conn_endpoint(c, role, &ep);
-	addr_str(&ep, a);
+	addr_str(ep, a);
 	jw_lit(w, "{");
 	JW_KEY(w, "addr");
 	jw_str(w, a);
 	JW_NEXT(w, "port");
-	jw_int(w, ep.port);
+	jw_int(w, ep->port);
 	jw_lit(w, "}");
+}
+
+static void
+endpoint(struct jw *w, const struct conn *c, int role)
+{
+	struct track_endpoint ep;
+
+	track_conn_endpoint(c, role, &ep);
+	record_endpoint(w, &ep);
 }
 
 void
@@ -134,6 +141,24 @@ time_waits(struct jw *w, const struct fsm *f, int64_t t0)
 	jw_lit(w, "]");
 }
 
+void
+record_segment(struct jw *w, const struct pkt *p)
+{
+	char fl[10];
+
+	record_flags(p->flags, fl);
+	JW_KEY(w, "from");
+	jw_str(w, who_names[p->from]);
+	JW_NEXT(w, "flags");
+	jw_str(w, fl);
+	JW_NEXT(w, "seq");
+	jw_int(w, p->seq);
+	JW_NEXT(w, "ack");
+	jw_int(w, p->ack);
+	JW_NEXT(w, "len");
+	jw_int(w, p->len);
+}
+
 static void
 packets(struct jw *w, const struct conn *c, int64_t t0)
 {
@@ -143,24 +168,14 @@ packets(struct jw *w, const struct conn *c, int64_t t0)
 	jw_lit(w, "[");
 	for (i = 0; i < n; i++) {
 		const struct pkt *p = &pk[i];
-		char fl[10];
 
-		record_flags(p->flags, fl);
 		if (i)
 			jw_lit(w, ",");
 		jw_lit(w, "{");
 		JW_KEY(w, "t");
 		jw_secs(w, p->t - t0);
-		JW_NEXT(w, "from");
-		jw_str(w, who_names[p->from]);
-		JW_NEXT(w, "flags");
-		jw_str(w, fl);
-		JW_NEXT(w, "seq");
-		jw_int(w, p->seq);
-		JW_NEXT(w, "ack");
-		jw_int(w, p->ack);
-		JW_NEXT(w, "len");
-		jw_int(w, p->len);
+		jw_lit(w, ",");
+		record_segment(w, p);
 		JW_NEXT(w, "client_state");
 		jw_str(w, fsm_state_name(p->cst));
 		JW_NEXT(w, "server_state");

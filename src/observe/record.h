@@ -18,6 +18,12 @@
 void record_write(struct jw *w, const struct conn *c, int64_t t0,
     int summary);
 
+/* {"addr":"127.0.0.1","port":80}: an endpoint as the records show it. */
+void record_endpoint(struct jw *w, const struct track_endpoint *ep);
+
+/* "from":…,"flags":…,"seq":…,"ack":…,"len":… of a segment (no braces). */
+void record_segment(struct jw *w, const struct pkt *p);
+
 /* "127.0.0.1:80" or "[::1]:80" for an endpoint. */
 void record_endpoint_str(const struct track_endpoint *ep, char *buf,
     size_t len);

@@ -62,3 +62,14 @@ roles_guess(const struct roles *r, const struct seg *s, int *src_is_client)
 	*src_is_client = 1;
 	return TRACK_ROLES_FIRST_DST;
 }
+
+static const char *const roles_names[] = {
+	"syn", "syn-ack", "known-server", "lower-port", "first-packet-destination",
+};
+
+const char *
+track_roles_name(int roles)
+{
+	return roles >= 0 && roles <= TRACK_ROLES_FIRST_DST ?
+	    roles_names[roles] : "?";
+}

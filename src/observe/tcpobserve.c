@@ -14,16 +14,17 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "follow.h"
 #include "ladder.h"
 #include "report.h"
 #include "snapshot/snapshot.h"
 #include "track.h"
 
 static const char usage_text[] =
-"usage: tcpobserve -i IFACE [-w FILE] [-c COUNT] [-o FILE] [--text] [--summary]\n"
-"                  [BPF expression]\n"
-"       tcpobserve -r FILE [-w FILE] [-c COUNT] [-o FILE] [--text] [--summary]\n"
-"                  [BPF expression]\n"
+"usage: tcpobserve -i IFACE [-w FILE] [-c COUNT] [-o FILE] [--text]\n"
+"                  [--summary | --follow] [BPF expression]\n"
+"       tcpobserve -r FILE [-w FILE] [-c COUNT] [-o FILE] [--text]\n"
+"                  [--summary | --follow] [BPF expression]\n"
 "       tcpobserve --snapshot [--port PORT] [--text] [-o FILE]\n"
 "       tcpobserve -h | --help | --version\n"
 "\n"
@@ -39,6 +40,9 @@ static const char usage_text[] =
 "  -o FILE       write the report to FILE instead of stdout\n"
 "  --text        a ladder diagram per connection instead of JSON\n"
 "  --summary     leave out the per-packet lists (big captures)\n"
+"  --follow      events as they happen, one JSON object per line, flushed:\n"
+"                state changes, connection ends (the summary record),\n"
+"                TIME_WAIT ends; with --text, aligned columns\n"
 "  --snapshot    the kernel's TCP sockets now (sock_diag), see --snapshot -h\n"
 "  -h, --help    this text\n"
 "  --version     print the version\n";
@@ -46,7 +50,7 @@ static const char usage_text[] =
 struct options {
 	struct capture_opts cap;
 	const char *outfile;
-	int text, summary;
+	int text, summary, follow;
 };
 
 /* One observation: the capture, the tracker and the writer it feeds. */
@@ -55,6 +59,7 @@ struct run {
 	struct track *tr;
 	struct report *rep;	/* JSON, or */
 	struct ladder *lad;	/* --text */
+	struct follow *fol;	/* --follow */
 	FILE *out;
 	int dlt, failed;
 };
@@ -125,6 +130,7 @@ static void
 parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
+		{ "follow", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "summary", no_argument, NULL, 'S' },
 		{ "text", no_argument, NULL, 'T' },
@@ -142,6 +148,9 @@ parse_args(int argc, char **argv, struct options *o)
 			o->cap.count = strtol(optarg, &end, 10);
 			if (errno || *end || o->cap.count <= 0)
 				errx(2, "-c: not a positive count: %s", optarg);
+			break;
+		case 'F':
+			o->follow = o->summary = 1;
 			break;
 		case 'h':
 			usage(stdout, 0);
@@ -207,7 +216,14 @@ open_writer(struct run *run, const struct options *o)
 	run->out = stdout;
 	if (o->outfile != NULL && (run->out = fopen(o->outfile, "w")) == NULL)
 		err(1, "%s", o->outfile);
-	if (o->text) {
+	if (o->follow) {
+		run->fol = follow_new(run->out, o->text);
+		run->tr = track_new(0, follow_conn, run->fol);
+		if (run->fol == NULL || run->tr == NULL)
+			err(1, "track_new");
+		follow_set_stats(run->fol, track_stats(run->tr));
+		track_set_events(run->tr, &follow_events, run->fol);
+	} else if (o->text) {
 		run->lad = ladder_new(run->out, o->summary);
 		run->tr = track_new(!o->summary, ladder_conn, run->lad);
 		if (run->lad == NULL || run->tr == NULL)
@@ -253,7 +269,9 @@ finish(struct run *run, const struct options *o, const char *trunc)
 
 	/* a live capture covered time up to now, a file up to its last packet */
 	track_finish(run->tr, o->cap.iface ? wall_us() : 0);
-	if (o->text)
+	if (o->follow)
+		rc = follow_end(run->fol);
+	else if (o->text)
 		rc = ladder_end(run->lad, capture_dropped(run->cap), trunc);
 	else
 		rc = report_end(run->rep, capture_dropped(run->cap), trunc);
@@ -281,6 +299,7 @@ main(int argc, char **argv)
 	track_free(run.tr);
 	report_free(run.rep);
 	ladder_free(run.lad);
+	follow_free(run.fol);
 	capture_close(run.cap);
 	free((char *)o.cap.filter);
 	return 0;

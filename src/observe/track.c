@@ -44,19 +44,10 @@ struct track {
 	int keep_packets;
 	track_emit_fn *emit;
 	void *ctx;
+	const struct track_events *ev;	/* --follow, or NULL */
+	void *evctx;
 	struct track_stats st;
 };
-
-static const char *const roles_names[] = {
-	"syn", "syn-ack", "known-server", "lower-port", "first-packet-destination",
-};
-
-const char *
-track_roles_name(int roles)
-{
-	return roles >= 0 && roles <= TRACK_ROLES_FIRST_DST ?
-	    roles_names[roles] : "?";
-}
 
 struct track *
 track_new(int keep_packets, track_emit_fn *emit, void *ctx)
@@ -100,14 +91,39 @@ qpush(struct track *tr, struct conn *c)
 	return 0;
 }
 
-/* The capture second of t (µs): rounded down, or up. */
-static uint32_t
-secs(int64_t t, int up)
+void
+track_set_events(struct track *tr, const struct track_events *ev, void *ctx)
 {
-	if (t <= 0)
-		return 0;
-	t = (t + (up ? 999999 : 0)) / 1000000;
-	return t > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+	tr->ev = ev;
+	tr->evctx = ctx;
+}
+
+/*
+ * --follow: tells the timeline entries c gained since last told (p: the
+ * packet that caused them, NULL for time); a side whose inference packet p
+ * rolled back is told again whole.
+ */
+static void
+tell(struct track *tr, struct conn *c, const struct pkt *p)
+{
+	int r, i;
+
+	if (tr->ev == NULL || tr->ev->state == NULL)
+		return;
+	for (r = 0; r < 2; r++) {
+		const struct fsm_side *x = &c->fsm.side[r];
+
+		if (p != NULL && (c->fsm.rolled & (1 << r)) &&
+		    tr->ev->revised != NULL) {
+			tr->ev->revised(tr->evctx, c, r, p);
+			c->told[r] = x->k.nsteps;
+			continue;
+		}
+		for (i = c->told[r]; i < x->k.nsteps; i++)
+			tr->ev->state(tr->evctx, c, r, x->st[i - 1], x->st[i],
+			    x->t[i], p);
+		c->told[r] = x->k.nsteps;
+	}
 }
 
 /* c is written at now: its tuple stays in twtab while in TIME_WAIT. */
@@ -126,7 +142,7 @@ remember(struct track *tr, const struct conn *c, int64_t now)
 	}
 	if (until <= now)
 		return 0;
-	return twtab_put(tr->tw, &c->key, secs(until, 1), secs(now, 0));
+	return twtab_put(tr->tw, &c->key, twtab_sec(until, 1), twtab_sec(now, 0));
 }
 
 /*
@@ -139,6 +155,7 @@ retire(struct track *tr, struct conn *c, int64_t now, int keep)
 	int rc = 0;
 
 	fsm_expire(&c->fsm, now);
+	tell(tr, c, NULL);
 	tr->emit(tr->ctx, c);
 	if (keep)
 		rc = remember(tr, c, now);
@@ -189,15 +206,21 @@ static int
 late(struct track *tr, const struct ct_key *k, const struct seg *s,
     int64_t t)
 {
-	if (!twtab_has(tr->tw, k, secs(t, 0)))
+	if (!twtab_has(tr->tw, k, twtab_sec(t, 0)))
 		return 0;
 	if (s->flags & (SEG_SYN | SEG_RST)) {
 		twtab_del(tr->tw, k);
+		if (tr->ev != NULL && tr->ev->late != NULL)
+			tr->ev->late(tr->evctx, k, (s->flags & SEG_RST) ?
+			    TRACK_LATE_RST : TRACK_LATE_SYN, t);
 		if (!(s->flags & SEG_RST))
 			return 0;
-	} else if ((s->flags & SEG_FIN) && twtab_put(tr->tw, k,
-	    secs(t + FSM_TIME_WAIT_US, 1), secs(t, 0)) == -1) {
-		return -1;
+	} else if (s->flags & SEG_FIN) {
+		if (twtab_put(tr->tw, k, twtab_sec(t + FSM_TIME_WAIT_US, 1),
+		    twtab_sec(t, 0)) == -1)
+			return -1;
+		if (tr->ev != NULL && tr->ev->late != NULL)
+			tr->ev->late(tr->evctx, k, TRACK_LATE_FIN, t);
 	}
 	tr->st.late_packets++;
 	return 1;
@@ -237,6 +260,8 @@ conn_new(struct track *tr, const struct ct_key *k, int src_is_0,
 	c->first_t = c->last_t = t;
 	c->expire_at = INT64_MAX;
 	fsm_init(&c->fsm, src_is_client ? FSM_CLIENT : FSM_SERVER, s, t);
+	c->told[0] = c->fsm.side[0].k.nsteps;	/* the states it starts in */
+	c->told[1] = c->fsm.side[1].k.nsteps;
 	zeek_init(&c->zeek, !src_is_client);
 	c->prev = tr->tail;
 	if (tr->tail)
@@ -246,24 +271,6 @@ conn_new(struct track *tr, const struct ct_key *k, int src_is_0,
 	tr->tail = c;
 	tr->st.connections++;
 	return c;
-}
-
-/* Whether a bare SYN from role `from` starts a new instance of c's tuple. */
-static int
-new_instance(const struct conn *c, int from, const struct seg *s)
-{
-	const struct fsm *f = &c->fsm;
-	const struct fsm_track *cl = &f->side[FSM_CLIENT].k;
-
-	if ((s->flags & (SEG_SYN | SEG_ACK | SEG_RST)) != SEG_SYN)
-		return 0;
-	if (from == FSM_CLIENT && cl->syn_sent && s->seq == cl->isn)
-		return 0;	/* a retransmission of this connection's SYN */
-	if (fsm_finished(f) || f->side[0].k.state == FSM_TIME_WAIT ||
-	    f->side[1].k.state == FSM_TIME_WAIT)
-		return 1;
-	/* the client gave up on an unanswered SYN and tried again */
-	return from == FSM_CLIENT && cl->state == FSM_SYN_SENT;
 }
 
 int
@@ -285,6 +292,8 @@ track_packet(struct track *tr, enum decode_status st, const struct seg *s,
 		tr->st.tend = t;
 	tr->st.status[st < DECODE_NSTATUS ? st : DECODE_NOT_IP]++;
 	expire(tr, tr->st.tend);
+	if (tr->ev != NULL && tr->ev->tick != NULL)
+		tr->ev->tick(tr->evctx, tr->st.tend);
 	if (tr->failed) {
 		errno = tr->failed;
 		return -1;
@@ -296,8 +305,14 @@ track_packet(struct track *tr, enum decode_status st, const struct seg *s,
 	c = conntab_get(tr->tab, &k);
 	if (c != NULL) {
 		from = (src_is_0 == c->client_is_0) ? FSM_CLIENT : FSM_SERVER;
-		if (new_instance(c, from, s)) {
+		if (conn_new_instance(c, from, s)) {
 			fsm_kill_time_wait(&c->fsm, t);
+			if (tr->ev != NULL) {	/* the new SYN ended it */
+				struct pkt p;
+
+				conn_pkt(c, from, s, t, &p);
+				tell(tr, c, &p);
+			}
 			retire(tr, c, t, 0);
 			c = NULL;
 		}
@@ -318,6 +333,12 @@ track_packet(struct track *tr, enum decode_status st, const struct seg *s,
 	c->last_t = t;
 	if (conn_record(c, from, s, t, tr->keep_packets) == -1)
 		return -1;
+	if (tr->ev != NULL) {	/* after conn_record: relative numbers */
+		struct pkt p;
+
+		conn_pkt(c, from, s, t, &p);
+		tell(tr, c, &p);
+	}
 	if (fsm_finished(&c->fsm)) {
 		c->expire_at = t + TRACK_LINGER_US;
 		if (qpush(tr, c) == -1)
@@ -334,6 +355,8 @@ track_tick(struct track *tr, int64_t now)
 	if (now > tr->st.tend)
 		tr->st.tend = now;
 	expire(tr, tr->st.tend);
+	if (tr->ev != NULL && tr->ev->tick != NULL)
+		tr->ev->tick(tr->evctx, tr->st.tend);
 }
 
 void

@@ -63,6 +63,28 @@ struct track_stats {
 
 struct track;
 
+/* What reached a connection already written, in its TIME_WAIT. */
+enum track_late { TRACK_LATE_SYN, TRACK_LATE_RST, TRACK_LATE_FIN };
+
+/*
+ * What --follow is told as it happens (each callback optional). state:
+ * role `side` of c went from state `old` to `now` at t, caused by packet p
+ * (NULL: by time, a TIME_WAIT's end). revised: see below. late: a SYN (a new connection takes
+ * the tuple), RST (ends the TIME_WAIT) or FIN (restarts it) reached the
+ * written connection of key k at t. tick: capture time reached now.
+ */
+struct track_events {
+	void (*state)(void *ctx, const struct conn *c, int side, int old,
+	    int now, int64_t t, const struct pkt *p);
+	void (*late)(void *ctx, const struct ct_key *k, enum track_late how,
+	    int64_t t);
+	void (*tick)(void *ctx, int64_t now);
+	/* packet p made the tracker revise side's earlier inference: the
+	 * side's whole timeline replaces what was told (fsm.c, undo points) */
+	void (*revised)(void *ctx, const struct conn *c, int side,
+	    const struct pkt *p);
+};
+
 /*
  * A tracker; keep_packets: record the per-packet list (not in --summary).
  * Returns NULL with errno set.
@@ -88,6 +110,10 @@ void track_tick(struct track *tr, int64_t now);
  * connection still open is emitted, in id order.
  */
 void track_finish(struct track *tr, int64_t now);
+
+/* Tells ev's callbacks (with ctx) what happens from now on. */
+void track_set_events(struct track *tr, const struct track_events *ev,
+    void *ctx);
 
 const struct track_stats *track_stats(const struct track *tr);
 
@@ -117,6 +143,8 @@ const struct zeek *track_conn_zeek(const struct conn *c);
 uint64_t track_conn_packet_count(const struct conn *c, int role);
 /* The per-packet list (empty without keep_packets); its length in *n. */
 const struct pkt *track_conn_packets(const struct conn *c, uint32_t *n);
+/* The canonical 4-tuple key (the same both ways; see conntab.h). */
+const struct ct_key *track_conn_key(const struct conn *c);
 /* Payload bytes a role sent (sequence space, retransmissions once). */
 uint64_t track_bytes(const struct conn *c, int role);
 

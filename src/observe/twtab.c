@@ -267,6 +267,15 @@ twtab_prefetch(const struct twtab *t, const struct ct_key *k)
 		    (set->cap - 1)) * set->size, 1);
 }
 
+uint32_t
+twtab_sec(int64_t t, int up)
+{
+	if (t <= 0)
+		return 0;
+	t = (t + (up ? 999999 : 0)) / 1000000;
+	return t > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
 size_t
 twtab_bytes(const struct twtab *t)
 {

@@ -41,6 +41,9 @@ void twtab_del(struct twtab *t, const struct ct_key *k);
  */
 void twtab_prefetch(const struct twtab *t, const struct ct_key *k);
 
+/* The table's clock: capture time t (µs) in seconds, rounded down or up. */
+uint32_t twtab_sec(int64_t t, int up);
+
 /* Bytes the table holds (for the memory model's tests). */
 size_t twtab_bytes(const struct twtab *t);
 

@@ -175,6 +175,47 @@ ng_block(FILE *f, uint32_t type, const void *body, uint32_t blen,
 	fwrite(&total, 4, 1, f);
 }
 
+/* The options into *o and *ngfmt (-F pcapng); exits 2 on a bad one. */
+static void
+parse_args(int argc, char **argv, struct relink_out *o, int *ngfmt)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "F:hl:V:")) != -1) {
+		switch (c) {
+		case 'F':
+			if (strcmp(optarg, "pcap") && strcmp(optarg, "pcapng"))
+				errx(2, "-F %s: pcap or pcapng", optarg);
+			*ngfmt = strcmp(optarg, "pcapng") == 0;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'l':
+			if ((o->dlt = pcap_datalink_name_to_val(optarg)) == -1 ||
+			    (o->dlt != DLT_EN10MB && o->dlt != DLT_LINUX_SLL &&
+			    o->dlt != DLT_LINUX_SLL2 && o->dlt != DLT_NULL &&
+			    o->dlt != DLT_LOOP && o->dlt != DLT_RAW))
+				errx(2, "-l %s: unsupported link type", optarg);
+			break;
+		case 'V':
+			o->nvlans = sscanf(optarg, "%d,%d", &o->vlans[0], &o->vlans[1]);
+			if (o->nvlans < 1)
+				errx(2, "-V %s: expected VID[,VID]", optarg);
+			break;
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (argc - optind != 2 || o->dlt == -1) {
+		usage(stderr);
+		exit(2);
+	}
+	if (o->nvlans && o->dlt != DLT_EN10MB)
+		errx(2, "-V: only with -l EN10MB");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -185,42 +226,10 @@ main(int argc, char **argv)
 	pcap_t *in, *dead = NULL;
 	pcap_dumper_t *dump = NULL;
 	FILE *ng = NULL;
-	int ngfmt = 0, c, r, indlt;
+	int ngfmt = 0, r, indlt;
 	unsigned long skipped = 0, written = 0;
 
-	while ((c = getopt(argc, argv, "F:hl:V:")) != -1) {
-		switch (c) {
-		case 'F':
-			if (strcmp(optarg, "pcap") && strcmp(optarg, "pcapng"))
-				errx(2, "-F %s: pcap or pcapng", optarg);
-			ngfmt = strcmp(optarg, "pcapng") == 0;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'l':
-			if ((o.dlt = pcap_datalink_name_to_val(optarg)) == -1 ||
-			    (o.dlt != DLT_EN10MB && o.dlt != DLT_LINUX_SLL &&
-			    o.dlt != DLT_LINUX_SLL2 && o.dlt != DLT_NULL &&
-			    o.dlt != DLT_LOOP && o.dlt != DLT_RAW))
-				errx(2, "-l %s: unsupported link type", optarg);
-			break;
-		case 'V':
-			o.nvlans = sscanf(optarg, "%d,%d", &o.vlans[0], &o.vlans[1]);
-			if (o.nvlans < 1)
-				errx(2, "-V %s: expected VID[,VID]", optarg);
-			break;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - optind != 2 || o.dlt == -1) {
-		usage(stderr);
-		return 2;
-	}
-	if (o.nvlans && o.dlt != DLT_EN10MB)
-		errx(2, "-V: only with -l EN10MB");
+	parse_args(argc, argv, &o, &ngfmt);
 	if ((in = pcap_open_offline(argv[optind], ebuf)) == NULL)
 		errx(1, "%s: %s", argv[optind], ebuf);
 	indlt = pcap_datalink(in);

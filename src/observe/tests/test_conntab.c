@@ -8,6 +8,7 @@
 
 #include "../conntab.h"
 #include "../track.h"
+#include "../minheap.h"
 #include "../twtab.h"
 #include "common/unit.h"
 
@@ -272,12 +273,36 @@ test_roles(void)
 	track_free(tr);
 }
 
+/* The heap gives back what it holds smallest key first. */
+static void
+test_minheap(void)
+{
+	struct minheap h = { 0 };
+	int64_t k, last = -1;
+	int i, bad = 0, vals[1000];
+
+	for (i = 0; i < 1000; i++) {
+		vals[i] = (i * 7919) % 1000;
+		minheap_push(&h, vals[i], &vals[i]);
+	}
+	for (i = 0; i < 1000; i++) {
+		int *v = minheap_pop(&h, &k);
+
+		bad += k < last || *v != k;
+		last = k;
+	}
+	UNIT_EQ_INT(bad, 0, "minheap: 1000 keys back in order, each with its value");
+	UNIT_EQ_INT((int)h.n, 0, "minheap: empty after");
+	minheap_free(&h);
+}
+
 int
 main(void)
 {
 	test_table();
 	test_tracker();
 	test_twtab();
+	test_minheap();
 	test_roles();
 	return unit_done();
 }
