@@ -36,10 +36,26 @@ sc_write_report() {
 		-f "$SC_TOP/scenarios/report.jq" >"$SC_TMP/report.json" &&
 		sc_fixed <"$SC_TMP/report.json" >"$report.tmp" && mv "$report.tmp" "$report" ||
 		sc_die "could not write $report"
+	sc_check_preconditions "$report"
 	[ "$SC_CAPTURE" = 1 ] || rm -f "$pcap"
 	sc_say "wrote $report$([ "$SC_CAPTURE" = 1 ] && echo " and $pcap")"
 	[ "${NO_RENDER:-0}" = 1 ] || bash "$SC_TOP/scenarios/render.sh" "$report"
 	sc_page "$report"
+}
+
+# sc_check_preconditions REPORT: when the report says the run cannot
+# support its lesson (.verdict.preconditions.hold == false: e.g. the second
+# client connected only after the server had closed the first), rerun the
+# scenario once (sc_rerun); on the second attempt the verdict says so and
+# the exit status will be 1 (SC_MISSED).
+sc_check_preconditions() {
+	local why
+	why=$(jq -r 'select(.verdict.preconditions.hold == false)
+		| "the lesson\u0027s precondition did not hold: \(.verdict.served_reason // "see .verdict")"' "$1")
+	[ -n "$why" ] || return 0
+	sc_rerun "$why"
+	sc_say "$why"
+	SC_MISSED+=("(verdict) $why")
 }
 
 # sc_page REPORT: when bin/tcppage is built, write the page REPORT.html
@@ -61,7 +77,8 @@ sc_page() {
 }
 
 # sc_exit_status: the scenario's exit status: 1 (with one line per moment)
-# when a moment was missed on the last attempt, else 0.
+# when a moment was missed on the last attempt (or the run could not
+# support the lesson's verdict), else 0.
 sc_exit_status() {
 	local m
 	[ "${#SC_MISSED[@]}" -eq 0 ] && return 0

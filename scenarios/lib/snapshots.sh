@@ -112,8 +112,12 @@ sc_moment() {
 }
 
 # sc_check_moment ID LABEL WANT CONDITION TIMEOUT [GIVE_UP]: take the lab's
-# moment ID: poll (sc_wait_snapshot, with the server's process tree as
-# $tree) until CONDITION holds, and record that snapshot (sc_moment). If it
+# moment ID: poll (sc_wait_snapshot; the server's process tree is $tree,
+# taken at each poll only when a condition uses it, else once the condition
+# held) until CONDITION holds, and record that snapshot (sc_moment). With
+# SC_SETTLE=1 the condition must hold twice in a row on the same picture
+# (for conditions that cannot tell a settled moment from a passing one:
+# a student's server). If it
 # does not hold within TIMEOUT s, or GIVE_UP holds first (the moment has
 # passed), the moment is missed: the reason (WANT, words for CONDITION, and
 # what the kernel showed instead) goes to sc_rerun; on the second attempt
@@ -121,9 +125,12 @@ sc_moment() {
 # snapshot is kept as evidence, never labelled as the moment), added to
 # SC_MISSED, and it returns 1.
 sc_check_moment() {
-	local id=$1 label=$2 want=$3 rc=0 seen why empty
+	local id=$1 label=$2 want=$3 rc=0 seen why empty tree=0
 	empty="{\"time\": $EPOCHREALTIME, \"sockets\": []}"
-	SC_SAME_TWICE=1 SC_WITH_TREE=1 SC_GIVE_UP=${6:-false} sc_wait_snapshot "$4" "$5" >/dev/null || rc=$?
+	[[ $4${6:-} == *'$tree'* ]] && tree=1
+	SC_SAME_TWICE=${SC_SETTLE:-0} SC_WITH_TREE=$tree SC_GIVE_UP=${6:-false} \
+		sc_wait_snapshot "$4" "$5" >/dev/null || rc=$?
+	[ "$tree" = 1 ] || SC_TREE=$(sc_ptree "$SC_SERVER_PID")
 	if [ "$rc" = 0 ]; then
 		sc_moment "$id" "$label" "$SC_SNAP" "$SC_TREE"
 		return 0
