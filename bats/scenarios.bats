@@ -300,6 +300,10 @@ moment_sockets() {
 	run grep -EA1 '^  [0-9:.]{15} IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.[0-9]+: Flags \[F\.\], seq' "$out"
 	assert_equal "$(grep -c ' IP ' <<<"$output")" 4
 	assert_equal "$(grep -Ec '^      \((server|client)\)  \.connections\[[01]\]\.packets\[[0-9]+\]$' <<<"$output")" 4
+	# the same in the report, for the page and the exercises
+	jqr "$r" '[(.fin_packets | length), ([.fin_packets[].side] | sort), (.fin_packets[0].line | test(" > .*: Flags \\[F\\.\\]")),
+		([.moments[].netstat[0]] | unique)] | @json'
+	assert_output '[4,["client","client","server","server"],true,["Proto Recv-Q Send-Q Local Address           Foreign Address         State       (ss -tanop: owner, timer)"]]'
 	# the four moments, each a table in netstat -tan's own columns
 	grep -Eq '^  \(a\) t=[0-9.]+  both connected$' "$out"
 	grep -Eq '^  \(d\) t=[0-9.]+  TIME_WAITs expired$' "$out"

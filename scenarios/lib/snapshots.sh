@@ -103,11 +103,14 @@ sc_check_expired() {
 # sc_moment ID LABEL SNAPSHOT [TREE]: record one moment of the lab — the
 # snapshot JSON, its time and the server's process tree (TREE, an sc_ptree
 # taken earlier, or one taken now) — as one line of $SC_TMP/moments.json
-# ({id, label, time, snapshot, process_tree, missed: false}).
+# ({id, label, time, snapshot, process_tree, missed: false, netstat: the
+# snapshot's lines as `tcpobserve --snapshot --text` writes them}).
 sc_moment() {
-	local tree=${4:-$(sc_ptree "$SC_SERVER_PID")}
-	jq -c --arg id "$1" --arg lbl "$2" --argjson tree "$tree" \
-		'{id: $id, "label": $lbl, time: .time, snapshot: ., process_tree: $tree, missed: false}' \
+	local tree=${4:-$(sc_ptree "$SC_SERVER_PID")} text
+	text=$("$SC_BIN/tcpobserve" --snapshot --text -r - <<<"$3" 2>/dev/null)
+	jq -c --arg id "$1" --arg lbl "$2" --argjson tree "$tree" --arg text "$text" \
+		'{id: $id, "label": $lbl, time: .time, snapshot: ., process_tree: $tree, missed: false,
+		  netstat: ($text | split("\n") | map(select(length > 0)))}' \
 		<<<"$3" >>"$SC_TMP/moments.json"
 }
 
