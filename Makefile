@@ -64,6 +64,10 @@ bench: all
 	@sh src/deps.sh bench
 	@bash scenarios/bench.sh
 
+# The lab's scenarios; with a student's own programs (run as nobody when root):
+#   make scenario-sequential SERVER='./servidor {port}'
+#   make scenario-active-close SERVER='./servidor {port}' CLIENT='./cliente {host} {port}'
+# (SERVER and CLIENT reach scenarios/run.sh through the environment.)
 scenario-sequential scenario-concurrent scenario-active-close: all
 	@SLEEP=$(SLEEP) bash scenarios/run.sh $(@:scenario-%=%)
 

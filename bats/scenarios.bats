@@ -65,12 +65,13 @@ C
 	cc -DHOLD="$2" -o "$1" "$1.c"
 }
 
-# start_own ID SCENARIO SLEEP SERVER: a scenario run with a student's server.
+# start_own ID SCENARIO SLEEP SERVER [CLIENT]: a scenario run with a
+# student's server (and client).
 start_own() {
 	mkdir -p "$RUNS/$1"
 	# (errexit holds in the background group: keep the status, do not stop at it)
 	{ rc=0
-	  SERVER=$4 SLEEP=$3 OUT_DIR=$RUNS/$1 COLUMNS=160 timeout -k 5 240 \
+	  CLIENT=${5:-} SERVER=$4 SLEEP=$3 OUT_DIR=$RUNS/$1 COLUMNS=160 timeout -k 5 240 \
 		bash "$TOP/scenarios/run.sh" "$2" >"$RUNS/$1/stdout" 2>"$RUNS/$1/stderr" 3>&- || rc=$?
 	  echo $rc >"$RUNS/$1/rc"; } 3>&- &
 }
@@ -84,6 +85,10 @@ setup_file() {
 	start_own own-iter sequential 2 "$RUNS/students/servidor {port}"
 	start_own own-fork concurrent 2 "$RUNS/students/servidor {port} fork"
 	start_own own-instant sequential 2 "$RUNS/students/instant {port}"
+	# the lab's own programs given as a student's: run the way a student's are
+	printf '%s\n' date 'echo done' >"$RUNS/students/commands.txt"
+	start_own own-ac active-close 10 "$BIN/cmdserver -p {port} -c $RUNS/students/commands.txt -l log.txt -i 10" \
+		"$BIN/cmdclient {host} {port}"
 	start_run seq3 sequential 3
 	start_run conc3 concurrent 3
 	# the pause between commands: `exit` is typed in it, so a long one
@@ -107,6 +112,11 @@ report() {
 	local r=$RUNS/$1/report/$2.json
 	[ -s "$r" ] || { cat "$RUNS/$1/stderr" >&2; return 1; }
 	echo "$r"
+}
+
+# exited ID STATUS: that run exited with STATUS (else its stderr is shown).
+exited() {
+	[ "$(cat "$RUNS/$1/rc")" = "$2" ] || { cat "$RUNS/$1/stderr" >&2; return 1; }
 }
 
 # jqr REPORT FILTER [jq args...]: run a jq filter on a report, raw output.
@@ -290,6 +300,10 @@ moment_sockets() {
 	run grep -EA1 '^  [0-9:.]{15} IP 127\.0\.0\.1\.[0-9]+ > 127\.0\.0\.1\.[0-9]+: Flags \[F\.\], seq' "$out"
 	assert_equal "$(grep -c ' IP ' <<<"$output")" 4
 	assert_equal "$(grep -Ec '^      \((server|client)\)  \.connections\[[01]\]\.packets\[[0-9]+\]$' <<<"$output")" 4
+	# the same in the report, for the page and the exercises
+	jqr "$r" '[(.fin_packets | length), ([.fin_packets[].side] | sort), (.fin_packets[0].line | test(" > .*: Flags \\[F\\.\\]")),
+		([.moments[].netstat[0]] | unique)] | @json'
+	assert_output '[4,["client","client","server","server"],true,["Proto Recv-Q Send-Q Local Address           Foreign Address         State       (ss -tanop: owner, timer)"]]'
 	# the four moments, each a table in netstat -tan's own columns
 	grep -Eq '^  \(a\) t=[0-9.]+  both connected$' "$out"
 	grep -Eq '^  \(d\) t=[0-9.]+  TIME_WAITs expired$' "$out"
@@ -304,7 +318,7 @@ moment_sockets() {
 }
 
 @test "nothing is left running and every namespace is gone" {
-	for run in $OURS own-iter/sequential own-fork/concurrent own-instant/sequential; do
+	for run in $OURS own-iter/sequential own-fork/concurrent own-instant/sequential own-ac/active-close; do
 		r=$(report "${run%/*}" "${run#*/}")
 		for pid in $(jq -r '.parameters.server_pid, .clients[].pid, (.moments[].process_tree.processes[].pid)' "$r" | sort -u); do
 			run kill -0 "$pid"
@@ -368,7 +382,7 @@ moment_sockets() {
 @test "every run of ours exits 0 with no moment missed, and says what each moment was" {
 	for run in $OURS; do
 		r=$(report "${run%/*}" "${run#*/}")
-		assert_equal "$(cat "$RUNS/${run%/*}/rc")" 0
+		exited "${run%/*}" 0
 		jqr "$r" '[.missed, ([.moments[].missed] | unique), (.moments | keys)] | @json'
 		assert_output '[[],[false],["a","b","c","d"]]'
 	done
@@ -440,7 +454,7 @@ verdict_with() {
 
 @test "a student's iterative server (SERVER='./servidor {port}') is seen serving sequentially, as nobody" {
 	r=$(report own-iter sequential)
-	assert_equal "$(cat "$RUNS/own-iter/rc")" 0
+	exited own-iter 0
 	jqr "$r" '[.parameters.own_server, .parameters.mode, .verdict.served, .verdict.time_wait_side,
 		(.verdict.daytime_gap >= 2), .verdict.listen_recv_q_a] | @json'
 	assert_output '[true,null,"sequentially","server",true,1]'
@@ -455,7 +469,7 @@ verdict_with() {
 
 @test "a student's fork server is seen serving concurrently, closing first and holding TIME_WAIT" {
 	r=$(report own-fork concurrent)
-	assert_equal "$(cat "$RUNS/own-fork/rc")" 0
+	exited own-fork 0
 	jqr "$r" '[.verdict.served, .verdict.active_closer, .verdict.time_wait_side, .verdict.kernel_time_wait_side,
 		.verdict.children_a] | @json'
 	assert_output '["concurrently","server","server","server",2]'
@@ -465,7 +479,7 @@ verdict_with() {
 
 @test "a moment that cannot be seen reruns the scenario once, then is reported missed and the exit is 1" {
 	r=$(report own-instant sequential)
-	assert_equal "$(cat "$RUNS/own-instant/rc")" 1
+	exited own-instant 1
 	run grep -c 'running the scenario again (once)' "$RUNS/own-instant/stderr"
 	assert_output 1
 	grep -q 'missed moment (a) both connected: expected 4 ESTABLISHED' "$RUNS/own-instant/stderr"
@@ -504,4 +518,20 @@ verdict_with() {
 	assert_equal "$(jq -r .text <<<"$output")" "$want"
 	jq -e --argjson r "$root" '[(.processes | length), .processes[0].pid == $r, .processes[0].stat]
 		== [5, true, "S"]' <<<"$output"
+}
+
+@test "a student's server and client (SERVER=..., CLIENT=...) in the active close: who closed, who held TIME_WAIT" {
+	r=$(report own-ac active-close)
+	exited own-ac 0
+	jqr "$r" '[.parameters.own_server, .parameters.own_client, .verdict.active_closer, .verdict.time_wait_side,
+		.verdict.kernel_time_wait_side, .verdict.children_a, .verdict.children_c] | @json'
+	assert_output '[true,true,"client","client","client",1,0]'
+	# both ran as nobody, each from a copy in a directory of its own
+	jqr "$r" '[.moments.a.snapshot.sockets[] | select(.state != "TIME_WAIT") | .uid] | unique | @json'
+	assert_output "[$(id -u nobody)]"
+	jqr "$r" '.parameters.client | test("^.*/cmdclient 127\\.0\\.0\\.1 [0-9]+$")'
+	assert_output true
+	grep -q '^  - the CLIENT closed first' "$RUNS/own-ac/stdout"
+	run grep -c 'commands run before the client left' "$RUNS/own-ac/stdout"
+	assert_output 0
 }

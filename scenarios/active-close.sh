@@ -76,9 +76,11 @@ est=$(sc_count ESTABLISHED) tw=$(sc_count TIME_WAIT)
 if [ -n "$SERVER" ]; then
 	want="2 ESTABLISHED sockets (the connection, both ends)"
 	cond="$est == 2 and $SC_STABLE"
+	SC_SETTLE=1
 else
-	want="2 ESTABLISHED sockets and the server with one child"
-	cond="$est == 2 and $SC_STABLE and (\$tree.processes | length) == 2"
+	want="2 ESTABLISHED sockets, the server with one child alone holding the connection"
+	cond="$est == 2 and $SC_STABLE and (\$tree.processes | length) == 2 and ([.sockets[]
+		| select(.state == \"ESTABLISHED\" and .local.port == $P) | [.procs[].pid]] == [[\$tree.processes[1].pid]])"
 fi
 sc_check_moment a "client being served" "$want" "$cond" "$margin" "$SC_CLOSING" &&
 	sc_say "(a) first result in; typing exit"

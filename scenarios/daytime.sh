@@ -73,10 +73,13 @@ iterative)
 	want="4 ESTABLISHED sockets, LISTEN Recv-Q 1 and 1 server process"
 	cond="$est == 4 and $SC_STABLE and $procs == 1
 		and ([.sockets[] | select(.state == \"LISTEN\") | .recv_q] == [1])" ;;
-fork) want="4 ESTABLISHED sockets and 3 server processes (parent, 2 children)"
-	cond="$est == 4 and $SC_STABLE and $procs == 3" ;;
+fork) want="4 ESTABLISHED sockets, 3 server processes, each child alone holding its connection"
+	cond="$est == 4 and $SC_STABLE and $procs == 3 and ([.sockets[]
+		| select(.state == \"ESTABLISHED\" and .local.port == $P) | [.procs[].pid]
+		| length == 1 and .[0] != $SC_SERVER_PID] | all)" ;;
 *) want="4 ESTABLISHED sockets (both connections, both ends)"
-	cond="$est == 4 and $SC_STABLE" ;;
+	cond="$est == 4 and $SC_STABLE"
+	SC_SETTLE=1 ;;
 esac
 sc_check_moment a "both connected" "$want" "$cond" "$margin" "$SC_CLOSING" &&
 	sc_say "(a) both clients connected"

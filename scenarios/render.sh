@@ -31,23 +31,18 @@ jq -r "$fx"' .t0 as $t0 | .clients[] |
 	"  \(.name) pid \(.pid)\(if .local_port then ", port \(.local_port)" else "" end)"
 	+ "\(if .connection then ", connection \(.connection)" else "" end):",
 	([(.lines[] | {t, text}), (.typed[]? | {t, text: ("> " + .text + "   (typed on its stdin)")})]
-	 | sort_by(.t)[] | "    t=\(.t - $t0 | fx(3))  \(.text)")' "$report"
+	 | sort_by(.t)[] | "    t=\(.t - $t0 | fx(3))  \(.text)"),
+	(.daytime.wire_t // empty
+	 | "    (its daytime line passed on the wire at t=\(fx(3)): the kernel\u0027s clock)")' "$report"
 
 pcap=$(jq -r '.parameters.capture // empty' "$report")
 if [ -n "$pcap" ] && [ -s "$pcap" ] && [ -x "$bin/tcpobserve" ]; then
 	section "Ladder diagrams (tcpobserve -r $pcap --text)"
 	"$bin/tcpobserve" -r "$pcap" --text 2>&1 | sed 's/^/  /'
 	section "FIN packets (what tcpdump -nn -i lo 'tcp[13] & 1 != 0' prints; tcpdump -nn -r the capture)"
-	# the FIN packets of the report, in time order: their side and evidence
-	fins=$(jq -r '[.connections | to_entries[] | .key as $k | .value.packets // [] | to_entries[]
-		| select(.value.flags | test("F"))
-		| {t: .value.t, side: .value.from, ev: ".connections[\($k)].packets[\(.key)]"}]
-		| sort_by(.t)[] | "(\(.side))  \(.ev)"' "$report")
-	if command -v tcpdump >/dev/null &&
-		lines=$(tcpdump -nn -r "$pcap" 'tcp[13] & 1 != 0' 2>/dev/null) &&
-		[ "$(grep -c . <<<"$lines")" = "$(grep -c . <<<"$fins")" ]; then
-		paste -d '\n' <(sed 's/^/  /' <<<"$lines") <(sed 's/^/      /' <<<"$fins")
-	else
+	if jq -e '.fin_packets | type == "array"' "$report" >/dev/null; then
+		jq -r '.fin_packets[] | "  \(.line)", "      (\(.side))  \(.evidence)"' "$report"
+	else	# no tcpdump at the time: the report's own list
 		jq -r "$fx"' .connections | to_entries[] | .key as $k | .value as $c
 			| $c.packets // [] | to_entries[] | select(.value.flags | test("F"))
 			| .value as $p | ($c[$p.from]) as $s
@@ -65,7 +60,9 @@ for id in $(jq -r '.moments | keys[]' "$report"); do
 		| if $m.missed then "\n  (\($id)) MISSED: \($m["label"]) — not shown: \($m.reason)"
 		  else "\n  (\($id)) t=\($m.t | fx(3))  \($m["label"])" end' "$report"
 	jq -e --arg id "$id" '.moments[$id].missed | not' "$report" >/dev/null || continue
-	if [ -x "$bin/tcpobserve" ]; then
+	if jq -e --arg id "$id" '.moments[$id].netstat | length > 0' "$report" >/dev/null; then
+		jq -r --arg id "$id" '.moments[$id].netstat[] | "    " + .' "$report"
+	elif [ -x "$bin/tcpobserve" ]; then
 		jq --arg id "$id" '.moments[$id].snapshot' "$report" |
 			"$bin/tcpobserve" --snapshot --text -r - | sed 's/^/    /'
 	else

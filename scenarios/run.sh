@@ -6,14 +6,17 @@
 # run at once (the 60 s TIME_WAIT wait is paid once); their accounts are
 # printed in the order given when all are done, progress lines as they come.
 # Environment: SLEEP (default 10), OUT_DIR (default the repo top), NO_RENDER=1,
-# TW_WAIT (bound on the TIME_WAIT wait, default 75 s), TCPLAB_BIN.
-# Exit status: 0 when every scenario wrote its report, else 1 (2: bad usage).
+# TW_WAIT (a bound on the TIME_WAIT wait), TCPLAB_BIN, SERVER and CLIENT (a
+# student's own programs, see daytime.sh and active-close.sh).
+# Exit status: 0 when every scenario wrote its report with every moment seen,
+# else 1 (2: bad usage).
 set -u
 dir=$(cd "$(dirname "$0")" && pwd)
 
 usage() {
 	echo "usage: run.sh sequential|concurrent|active-close ..." >&"$1"
 	echo "  env: SLEEP=N (default 10) OUT_DIR=DIR NO_RENDER=1 TW_WAIT=N" >&"$1"
+	echo "       SERVER='./servidor {port}' CLIENT='./cliente {host} {port}' (your own programs)" >&"$1"
 }
 script_of() {
 	case $1 in

@@ -108,7 +108,10 @@ def active_close_lines($r; $v; $p; $t0):
 	+ " (wire), on the \($v.kernel_time_wait_side // "?") side (kernel, moment (b)/(c))"
 	+ ev(".connections[0].active_closer, .connections[0].time_wait, .moments.c.snapshot"),
 	why_time_wait,
-	(if ($r.moments.a.missed | not) then
+	(if ($r.moments.a.missed | not) and $v.server_socket_procs_a == [$p.server_pid] then
+		"  - the server process itself held the connection at (a), no child: it served the client"
+		+ " without fork()" + ev(".moments.a.snapshot, .moments.a.process_tree")
+	 elif ($r.moments.a.missed | not) then
 		"  - the parent closed its copy of the connected socket: at (a) the server side of the connection"
 		+ " was held by pid(s) \($v.server_socket_procs_a | map(tostring) | join(",")) only, the parent is"
 		+ " \($p.server_pid)"
@@ -127,7 +130,7 @@ def active_close_lines($r; $v; $p; $t0):
 		+ ($v.log_client_closed[0] | if type == "string" then . else tojson end)
 		+ ev(".server.log, .verdict.log_client_closed")
 	 else "  - the log has no client-initiated disconnection record (.server.log)" end),
-	(if $v.log_results then
+	(if ($v.log_results | length) > 0 and $p.commands then
 		"  - commands run before the client left: \($v.log_results | length) of \($p.commands | length)"
 		+ " (\($v.log_results | join(", ")))"
 		+ ev(".server.log (\"event\":\"result\" records), .parameters.commands")

@@ -100,7 +100,7 @@ sc_user_bg() {
 	fi
 	user=${SC_USER:-nobody}
 	group=$(id -gn "$user" 2>/dev/null) || group=nogroup
-	mkdir -p "$dir" && chmod 711 "$SC_TMP" && chmod 755 "$dir" || return 1
+	mkdir -p "$dir" && chmod 711 "$SC_TMP" && chmod 755 "$dir" && chown "$user:$group" "$dir" || return 1
 	read -r -a words <<<"$line"
 	cmd=$line
 	for w in "${words[@]}"; do

@@ -34,12 +34,51 @@ sc_write_report() {
 		--slurpfile clients "$SC_TMP/clients.json" --slurpfile moments "$SC_TMP/moments.json" \
 		--slurpfile srv "$SC_TMP/server.json" \
 		-f "$SC_TOP/scenarios/report.jq" >"$SC_TMP/report.json" &&
-		sc_fixed <"$SC_TMP/report.json" >"$report.tmp" && mv "$report.tmp" "$report" ||
+		sc_fin_lines "$SC_TMP/report.json" "$pcap" >"$SC_TMP/fins.json" &&
+		jq --slurpfile f "$SC_TMP/fins.json" '. + {fin_packets: $f[0]}' "$SC_TMP/report.json" |
+		sc_fixed >"$report.tmp" && mv "$report.tmp" "$report" ||
 		sc_die "could not write $report"
+	sc_check_preconditions "$report"
 	[ "$SC_CAPTURE" = 1 ] || rm -f "$pcap"
 	sc_say "wrote $report$([ "$SC_CAPTURE" = 1 ] && echo " and $pcap")"
 	[ "${NO_RENDER:-0}" = 1 ] || bash "$SC_TOP/scenarios/render.sh" "$report"
 	sc_page "$report"
+}
+
+# sc_fin_lines REPORT PCAP: the FIN packets of the run as JSON, in time
+# order: [{line, side, evidence}], line being what `tcpdump -nn -i lo
+# 'tcp[13] & 1 != 0'` prints for it (tcpdump -nn -r PCAP with that filter),
+# side who sent it, evidence its path in the report; null without a
+# capture or tcpdump, or when tcpdump and the report do not count the same.
+sc_fin_lines() {
+	local lines
+	if [ "$SC_CAPTURE" != 1 ] || ! command -v tcpdump >/dev/null ||
+		! lines=$(tcpdump -nn -r "$2" 'tcp[13] & 1 != 0' 2>/dev/null); then
+		echo null
+		return 0
+	fi
+	jq --arg lines "$lines" '[.connections | to_entries[] | .key as $k | .value.packets // [] | to_entries[]
+		| select(.value.flags | test("F"))
+		| {t: .value.t, side: .value.from, evidence: ".connections[\($k)].packets[\(.key)]"}]
+		| sort_by(.t) as $f | ($lines | split("\n") | map(select(length > 0))) as $l
+		| if ($l | length) != ($f | length) then null
+		  else [range(0; $l | length) as $i | {line: $l[$i], side: $f[$i].side, evidence: $f[$i].evidence}]
+		  end' "$1"
+}
+
+# sc_check_preconditions REPORT: when the report says the run cannot
+# support its lesson (.verdict.preconditions.hold == false: e.g. the second
+# client connected only after the server had closed the first), rerun the
+# scenario once (sc_rerun); on the second attempt the verdict says so and
+# the exit status will be 1 (SC_MISSED).
+sc_check_preconditions() {
+	local why
+	why=$(jq -r 'select(.verdict.preconditions.hold == false)
+		| "the lesson\u0027s precondition did not hold: \(.verdict.served_reason // "see .verdict")"' "$1")
+	[ -n "$why" ] || return 0
+	sc_rerun "$why"
+	sc_say "$why"
+	SC_MISSED+=("(verdict) $why")
 }
 
 # sc_page REPORT: when bin/tcppage is built, write the page REPORT.html
@@ -61,7 +100,8 @@ sc_page() {
 }
 
 # sc_exit_status: the scenario's exit status: 1 (with one line per moment)
-# when a moment was missed on the last attempt, else 0.
+# when a moment was missed on the last attempt (or the run could not
+# support the lesson's verdict), else 0.
 sc_exit_status() {
 	local m
 	[ "${#SC_MISSED[@]}" -eq 0 ] && return 0

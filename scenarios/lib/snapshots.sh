@@ -103,17 +103,24 @@ sc_check_expired() {
 # sc_moment ID LABEL SNAPSHOT [TREE]: record one moment of the lab — the
 # snapshot JSON, its time and the server's process tree (TREE, an sc_ptree
 # taken earlier, or one taken now) — as one line of $SC_TMP/moments.json
-# ({id, label, time, snapshot, process_tree, missed: false}).
+# ({id, label, time, snapshot, process_tree, missed: false, netstat: the
+# snapshot's lines as `tcpobserve --snapshot --text` writes them}).
 sc_moment() {
-	local tree=${4:-$(sc_ptree "$SC_SERVER_PID")}
-	jq -c --arg id "$1" --arg lbl "$2" --argjson tree "$tree" \
-		'{id: $id, "label": $lbl, time: .time, snapshot: ., process_tree: $tree, missed: false}' \
+	local tree=${4:-$(sc_ptree "$SC_SERVER_PID")} text
+	text=$("$SC_BIN/tcpobserve" --snapshot --text -r - <<<"$3" 2>/dev/null)
+	jq -c --arg id "$1" --arg lbl "$2" --argjson tree "$tree" --arg text "$text" \
+		'{id: $id, "label": $lbl, time: .time, snapshot: ., process_tree: $tree, missed: false,
+		  netstat: ($text | split("\n") | map(select(length > 0)))}' \
 		<<<"$3" >>"$SC_TMP/moments.json"
 }
 
 # sc_check_moment ID LABEL WANT CONDITION TIMEOUT [GIVE_UP]: take the lab's
-# moment ID: poll (sc_wait_snapshot, with the server's process tree as
-# $tree) until CONDITION holds, and record that snapshot (sc_moment). If it
+# moment ID: poll (sc_wait_snapshot; the server's process tree is $tree,
+# taken at each poll only when a condition uses it, else once the condition
+# held) until CONDITION holds, and record that snapshot (sc_moment). With
+# SC_SETTLE=1 the condition must hold twice in a row on the same picture
+# (for conditions that cannot tell a settled moment from a passing one:
+# a student's server). If it
 # does not hold within TIMEOUT s, or GIVE_UP holds first (the moment has
 # passed), the moment is missed: the reason (WANT, words for CONDITION, and
 # what the kernel showed instead) goes to sc_rerun; on the second attempt
@@ -121,9 +128,12 @@ sc_moment() {
 # snapshot is kept as evidence, never labelled as the moment), added to
 # SC_MISSED, and it returns 1.
 sc_check_moment() {
-	local id=$1 label=$2 want=$3 rc=0 seen why empty
+	local id=$1 label=$2 want=$3 rc=0 seen why empty tree=0
 	empty="{\"time\": $EPOCHREALTIME, \"sockets\": []}"
-	SC_SAME_TWICE=1 SC_WITH_TREE=1 SC_GIVE_UP=${6:-false} sc_wait_snapshot "$4" "$5" >/dev/null || rc=$?
+	[[ $4${6:-} == *'$tree'* ]] && tree=1
+	SC_SAME_TWICE=${SC_SETTLE:-0} SC_WITH_TREE=$tree SC_GIVE_UP=${6:-false} \
+		sc_wait_snapshot "$4" "$5" >/dev/null || rc=$?
+	[ "$tree" = 1 ] || SC_TREE=$(sc_ptree "$SC_SERVER_PID")
 	if [ "$rc" = 0 ]; then
 		sc_moment "$id" "$label" "$SC_SNAP" "$SC_TREE"
 		return 0
