@@ -4,3 +4,6 @@
 TOOLS += probe sandbox
 probe_OBJS += grade/probe.o
 sandbox_OBJS += grade/sandbox.o
+sandbox_OBJS += grade/escape.o grade/jail.o
+UNITS += test_escape
+test_escape_OBJS += grade/tests/test_escape.o grade/escape.o
