@@ -291,3 +291,87 @@ hostile_grade() {
 	assert_output --regexp '^10 NOT ISOLATED: runs as nobody'
 	kill -0 "$bystander"
 }
+
+# build_folder NAME FILE=TEXT...: a submission folder made of small files.
+build_folder() {
+	local dir=$T/$1 f
+	shift
+	mkdir -p "$dir"
+	for f in "$@"; do printf '%s\n' "${f#*=}" >"$dir/${f%%=*}"; done
+	echo "$dir"
+}
+
+# try_build DIR: gr_build it as a uid of its own; the build dir in WORK.
+try_build() {
+	GR_UID= GR_UID_OWNED=0
+	gr_user
+	WORK=$(mktemp -d /tmp/tcplab-build-gsand-b.XXXXXX)
+	D=$T/b GR_OUT=$T/b UID_USED=$GR_UID CGS=
+	mkdir -p "$D"
+	gr_build "$1" "$WORK" "$D/build.log"
+}
+
+@test "no Makefile: every .c of the folder together; with two main()s, client*.c is the client" {
+	need_jail
+	local dir
+	dir=$(build_folder wrappers \
+		'server.c=int Socket(void); int main(void) { return Socket(); }' \
+		'client.c=int Socket(void); int main(void) { return Socket() + 1; }' \
+		'wrappers.c=int Socket(void) { return 0; }')
+	try_build "$dir"
+	[ "$GR_BUILT" = "$WORK/server" ] && [ "$GR_BUILT_CLIENT" = "$WORK/client" ]
+	run cat "$D/build.log"
+	assert_output '$ cc -o server server.c wrappers.c
+$ cc -o client client.c wrappers.c
+tcplab: the server is server (cc of the folder'"'"'s .c files), the client client'
+	# one program and its wrappers: all of them into ./server
+	dir=$(build_folder single 'servidor.c=int w(void); int main(void) { return w(); }' \
+		'utils.c=int w(void) { return 0; }')
+	hostile_end
+	try_build "$dir"
+	[ "$GR_BUILT" = "$WORK/server" ]
+	grep -qx '$ cc -o server servidor.c utils.c' "$D/build.log" ||
+		grep -qx '$ cc -o server utils.c servidor.c' "$D/build.log"
+	nothing_left
+}
+
+@test "a Makefile: make, then server, servidor or the one new executable, said in the log" {
+	need_jail
+	local dir
+	dir=$(build_folder mk-servidor 'servidor.c=int main(void) { return 0; }' \
+		$'Makefile=servidor: servidor.c\n\tcc -o servidor servidor.c')
+	try_build "$dir"
+	[ "$GR_BUILT" = "$WORK/servidor" ]
+	run tail -1 "$D/build.log"
+	assert_output 'tcplab: the server is servidor (built by make)'
+	hostile_end
+	dir=$(build_folder mk-other 'd.c=int main(void) { return 0; }' \
+		$'Makefile=daytimed: d.c\n\tcc -o daytimed d.c')
+	try_build "$dir"
+	[ "$GR_BUILT" = "$WORK/daytimed" ]
+	hostile_end
+	dir=$(build_folder mk-none 'd.c=int main(void) { return 0; }' $'Makefile=all:\n\ttrue')
+	! try_build "$dir"
+	run tail -1 "$D/build.log"
+	assert_output 'tcplab: no server was built: make made no executable named server or servidor, nor exactly one new executable'
+	nothing_left
+}
+
+@test "a hostile Makefile runs in the sandbox: output capped and escaped, nothing left, the folder locked after" {
+	need_jail
+	mkdir -p "$T/sub-makefile"
+	cp "$HOSTILE/daytime.c" "$HOSTILE/makefile/Makefile" "$HOSTILE/makefile/noop.c" "$T/sub-makefile/"
+	try_build "$T/sub-makefile"
+	[ "$GR_BUILT" = "$WORK/server" ]
+	run env LC_ALL=C grep -cP '\x1b' "$D/build.log"
+	assert_output 0
+	grep -q 'x1b\[2J' "$D/build.log"
+	[ "$(grep -c '^\[truncated\]$' "$D/build.log")" -eq 2 ]
+	[ "$(stat -c %s "$D/build.log")" -le $((2 * GR_OUTPUT_CAP + 4096)) ]
+	# the grader's now: read-only even for root, the student's group may read
+	run touch "$WORK/x"
+	assert_failure
+	run stat -c '%u %g %a' "$WORK/server"
+	assert_output "0 $UID_USED 750"
+	nothing_left
+}

@@ -23,10 +23,11 @@
 GR_BUILD_MB=${GR_BUILD_MB:-64}
 GR_BUILD_LIMITS=${GR_BUILD_LIMITS:-nproc=512,cpu=60,nofile=256,as=2048,fsize=64}
 
-# gr_build_mains DIR: the .c files of DIR that define main() (a line that
-# starts with "int main(", "void main(" or "main("), one a line.
+# gr_build_mains DIR: the .c files of DIR that define main() ("int main(",
+# "void main(", or "main(" starting a line), one a line.
 gr_build_mains() {
-	(cd "$1" && grep -lE '^[[:space:]]*((int|void)[[:space:]]+)?main[[:space:]]*\(' -- *.c 2>/dev/null)
+	(cd "$1" && grep -lE '(^|[^[:alnum:]_])(int|void)[[:space:]]+main[[:space:]]*\(|^main[[:space:]]*\(' \
+		-- *.c 2>/dev/null)
 }
 
 # gr_build_script DIR: the shell commands that build DIR (no Makefile).

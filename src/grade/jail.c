@@ -121,6 +121,29 @@ static int is_under(const char *path, const char *dir)
 	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
 }
 
+/* True if dir is a mount of ours or inside a read-only one: not to chmod. */
+static int is_mount(const struct jail *j, const char *dir)
+{
+	static const char *const tmpfs[] = { "/tmp", "/dev/shm", JAIL_WORK, NULL };
+	static const char *const trees[] = { "/usr", "/proc", "/dev", "/etc",
+	    JAIL_SELF, NULL };
+	int i;
+
+	for (i = 0; tmpfs[i]; i++)
+		if (!strcmp(dir, tmpfs[i]))
+			return 1;
+	for (i = 0; trees[i]; i++)
+		if (is_under(dir, trees[i]))
+			return 1;
+	for (i = 0; i < j->nro; i++)
+		if (is_under(dir, j->ro[i]))
+			return 1;
+	for (i = 0; i < j->nrw; i++)
+		if (is_under(dir, j->rw[i]))
+			return 1;
+	return 0;
+}
+
 /*
  * bwrap makes the missing parents of a mount point 0700 (root's): open
  * them (0755) so that the student can reach the folder, except those that
@@ -128,38 +151,25 @@ static int is_under(const char *path, const char *dir)
  */
 static void add_parents(struct argv_buf *b, const struct jail *j, const char *path)
 {
-	static const char *const mounts[] = { "/usr", "/proc", "/dev", "/tmp",
-	    JAIL_WORK, JAIL_SELF, NULL };
-	char *dir = b->store + b->used, *slash;
-	size_t len = strlen(path), k;
-	int i, skip;
+	const char *slash;
+	char *dir;
+	size_t k;
 
-	if (b->used + len + 1 > b->len) {
-		b->n = b->max;
-		return;
-	}
 	for (slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
 		k = (size_t)(slash - path);
+		if (b->used + k + 1 > b->len) {
+			b->n = b->max;		/* too long: make jail_argv fail */
+			return;
+		}
+		dir = b->store + b->used;
 		memcpy(dir, path, k);
 		dir[k] = '\0';
-		skip = 0;
-		for (i = 0; mounts[i]; i++)
-			skip |= is_under(dir, mounts[i]);
-		for (i = 0; i < j->nro; i++)
-			skip |= is_under(dir, j->ro[i]);
-		for (i = 0; i < j->nrw; i++)
-			skip |= is_under(dir, j->rw[i]);
-		if (skip)
+		if (is_mount(j, dir))
 			continue;
 		b->used += k + 1;
 		add(b, "--chmod");
 		add(b, "0755");
 		add(b, dir);
-		dir = b->store + b->used;
-		if (b->used + len + 1 > b->len) {
-			b->n = b->max;
-			return;
-		}
 	}
 }
 
