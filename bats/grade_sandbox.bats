@@ -84,13 +84,16 @@ hostile_end() {
 	GR_HELPERS=()
 }
 
-# nothing_left: no process of the student's uid, no cgroup, no mount of
+# nothing_left: no process of the student's uid (looked at before the uid
+# is given back: then it may be another grading's), no cgroup, no mount of
 # its build folder, no file of the attacks in the host's /tmp or /dev/shm.
 nothing_left() {
 	local d
-	hostile_end
+	gr_sb_kill
+	gr_cgroups_remove
 	run ps -o pid=,args= -u "$UID_USED"
 	assert_output ''
+	hostile_end
 	for d in $CGS; do [ ! -e "$d" ] || { echo "left: $d"; false; }; done
 	run bash -c "mount | grep -c tcplab-build-gsand"
 	assert_output 0
@@ -232,6 +235,8 @@ hostile_grade() {
 		hostile_grade "$n" 1
 		run jq -r '.tests[0] | "\(.number) \(.max_score) \(.status)"' "$T/$n-grade/results.json"
 		assert_output --regexp '^1 10 (passed|failed)$'
+		run jq -r '.extra_data.netns' "$T/$n-grade/results.json"
+		[ -n "$output" ] && [ ! -e "/run/netns/$output" ]
 		nothing_left
 	done
 }
@@ -374,4 +379,36 @@ tcplab: the server is server (cc of the folder'"'"'s .c files), the client clien
 	run stat -c '%u %g %a' "$WORK/server"
 	assert_output "0 $UID_USED 750"
 	nothing_left
+}
+
+@test "grade.sh SIGKILLed: its watchdog kills the student, removes cgroups and namespace, gives the uid back" {
+	need_jail
+	local pid uid slot i pids
+	hostile_build daemon
+	gr_cgroups_remove
+	gr_user_release
+	bash "$TOP/scenarios/grade.sh" --only 1,2 --out "$T/killed" --server "$GR_BUILT {port}" \
+		</dev/null >"$T/killed.log" 2>&1 3>&- &
+	pid=$!
+	for ((i = 0; i < 200; i++)); do
+		grep -qs 'attack: daemon' "$T/killed/01-listen/server.err" && break
+		sleep 0.05
+	done
+	slot=$(grep -lx "$pid" "$GR_UID_DIR"/6* | head -1)
+	uid=${slot##*/}
+	[ -n "$uid" ]
+	pids=$(ps -o pid= -u "$uid" | paste -sd,)
+	[ -n "$pids" ]
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || :
+	for ((i = 0; i < 200; i++)); do
+		[ ! -e "$slot" ] && break
+		sleep 0.05
+	done
+	[ ! -e "$slot" ]
+	# none of its processes is left (by pid: the uid may be someone else's now)
+	run ps -o pid=,uid= -p "$pids"
+	refute_line --regexp " $uid$"
+	run bash -c "ls -d /sys/fs/cgroup/*/tcplab-grade-$pid-* /run/netns/tcplab-grade-$pid-* 2>/dev/null"
+	assert_output ''
 }

@@ -136,11 +136,14 @@ gr_user() {
 	[ "${GR_UID_OWNED:-0}" = 1 ]
 }
 
-# gr_user_release: give the uid back (only one we took ourselves).
+# gr_user_release: give the uid back (only one we took ourselves) and
+# forget it: nothing of that uid may be killed by us any more.
 gr_user_release() {
-	[ "${GR_UID_OWNED:-0}" = 1 ] && rm -f "$GR_UID_DIR/$GR_UID"
+	if [ "${GR_UID_OWNED:-0}" = 1 ]; then
+		rm -f "$GR_UID_DIR/$GR_UID"
+		GR_UID= GR_GID=
+	fi
 	GR_UID_OWNED=0
-	return 0
 }
 
 # gr_cg2_base: the cgroup v2 dir our student cgroups go under, with the
@@ -286,9 +289,10 @@ gr_sb_pids() {
 		fi
 		return
 	fi
-	if [ "${GR_HAVE_USERS:-0}" = 1 ] && [ "${GR_UID:-0}" -ge "$GR_UID_BASE" ]; then
-		ps -o pid= -u "$GR_UID" | tr -d ' '
-		return
+	if [ "${GR_HAVE_USERS:-0}" = 1 ]; then
+		# a uid given back (GR_UID empty) may be another student's now
+		[ "${GR_UID:-0}" -ge "$GR_UID_BASE" ] && ps -o pid= -u "$GR_UID" | tr -d ' '
+		return 0
 	fi
 	[ -s "$GR_OUT/.started" ] || return 0
 	# the started pids, their process groups (the sandbox gives each a
