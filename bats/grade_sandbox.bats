@@ -407,8 +407,7 @@ tcplab: the server is server (cc of the folder'"'"'s .c files), the client clien
 	done
 	[ ! -e "$slot" ]
 	# none of its processes is left (by pid: the uid may be someone else's now)
-	run ps -o pid=,uid= -p "$pids"
-	refute_line --regexp " $uid$"
+	[ -z "$(ps -o uid= -p "$pids" | awk -v u="$uid" '$1 == u')" ]
 	run bash -c "ls -d /sys/fs/cgroup/*/tcplab-grade-$pid-* /run/netns/tcplab-grade-$pid-* 2>/dev/null"
 	assert_output ''
 }
