@@ -88,8 +88,7 @@ gr_build() {
 	else script=$(gr_build_script "$dir")
 	fi
 	[ "${GR_HAVE_USERS:-0}" = 1 ] && chown -R -P -h "$GR_UID:$GR_GID" "$dir" && chmod 0755 "$dir"
-	gr_sb_args "$dir"
-	GR_SB[1]=$GR_BUILD_LIMITS
+	GR_SB_LIMITS=$GR_BUILD_LIMITS gr_sb_args "$dir"
 	[ "${GR_HAVE_JAIL:-0}" = 1 ] && GR_SB+=(-W "$dir")
 	"$GR_SANDBOX" "${GR_SB[@]}" -w 120 -p "$(dirname "$log")/.started" \
 		-- /bin/sh -c "$script" </dev/null >>"$log" 2>&1 3>&-

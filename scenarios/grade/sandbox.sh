@@ -343,15 +343,15 @@ gr_sb_kill() {
 }
 
 # gr_sb_args RUNDIR [DIR...]: the sandbox options every start shares: uid,
-# jail (DIRs bound read-only), cgroups, limits, output cap, the folder it
-# runs in. In the array GR_SB (GR_SB[1] is the limits string).
+# jail (DIRs bound read-only), cgroups, limits (GR_SB_LIMITS, default
+# GR_LIMITS), output cap, the folder it runs in. In the array GR_SB.
 gr_sb_args() {
-	local c limits=$GR_LIMITS
-	GR_SB=(-l "$limits" -o "$GR_OUTPUT_CAP" -d "$1")
-	shift
+	local c limits=${GR_SB_LIMITS:-$GR_LIMITS}
 	# without a pids cgroup, its own uid's process count is the bound
 	[[ $GR_CGROUPS == */pids/* || -e ${GR_CGROUPS%% *}/pids.max ]] ||
-		[ "${GR_HAVE_USERS:-0}" != 1 ] || GR_SB[1]+=",nproc=$GR_PIDS_MAX"
+		[ "${GR_HAVE_USERS:-0}" != 1 ] || limits+=",nproc=$GR_PIDS_MAX"
+	GR_SB=(-l "$limits" -o "$GR_OUTPUT_CAP" -d "$1")
+	shift
 	if [ "${GR_HAVE_USERS:-0}" = 1 ]; then
 		GR_SB+=(-u "$GR_UID" -g "$GR_GID")
 		if [ "${GR_HAVE_JAIL:-0}" = 1 ]; then

@@ -235,6 +235,19 @@ int jail_argv(const struct jail *j, char **cmd, char **argv, size_t max,
 	return (int)b.n;
 }
 
+/*
+ * How a program ended, as the grader shows it: "exited N\n" or "killed by
+ * signal N (NAME)\n" (shared by the sandbox and the jail's PID 1).
+ */
+void jail_status_text(int st, char *buf, size_t len)
+{
+	if (WIFEXITED(st))
+		snprintf(buf, len, "exited %d\n", WEXITSTATUS(st));
+	else
+		snprintf(buf, len, "killed by signal %d (%s)\n", WTERMSIG(st),
+		    strsignal(WTERMSIG(st)));
+}
+
 /* The student's program: drop to uid/gid, close our descriptors, exec. */
 static void inner_exec(uid_t uid, gid_t gid, char **cmd)
 {
@@ -309,11 +322,7 @@ int jail_inner(int argc, char **argv)
 	while ((p = wait(&st)) != -1 || errno == EINTR) {
 		if (p != child)
 			continue;
-		if (WIFEXITED(st))
-			snprintf(line, sizeof line, "exited %d\n", WEXITSTATUS(st));
-		else
-			snprintf(line, sizeof line, "killed by signal %d (%s)\n",
-			    WTERMSIG(st), strsignal(WTERMSIG(st)));
+		jail_status_text(st, line, sizeof line);
 		if (write(sfd, line, strlen(line)) < 0)
 			perror("sandbox: status");
 	}

@@ -28,5 +28,6 @@ struct jail {
 int jail_argv(const struct jail *j, char **cmd, char **argv, size_t max,
     char *store, size_t storelen);
 int jail_inner(int argc, char **argv);
+void jail_status_text(int st, char *buf, size_t len);
 
 #endif

@@ -287,15 +287,6 @@ static void status_pump(const struct sb_opts *o, int *fd, char *buf, size_t *len
 		*len = 0;		/* no such long line from the inner */
 }
 
-static void status_text(int st, char *buf, size_t len)
-{
-	if (WIFEXITED(st))
-		snprintf(buf, len, "exited %d\n", WEXITSTATUS(st));
-	else
-		snprintf(buf, len, "killed by signal %d (%s)\n", WTERMSIG(st),
-		    strsignal(WTERMSIG(st)));
-}
-
 static double since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -380,7 +371,7 @@ static int supervise(struct sb_opts *o, char **cmd)
 			status_pump(o, &st[0], sbuf, &slen);
 		while ((p = waitpid(-1, &status, WNOHANG)) > 0)
 			if (p == child && !o->jailed && o->statusfile) {
-				status_text(status, text, sizeof text);
+				jail_status_text(status, text, sizeof text);
 				write_file(o->statusfile, text, O_CREAT | O_TRUNC);
 			}
 		if (p < 0 && errno == ECHILD && n == 0)
