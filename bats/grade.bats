@@ -172,7 +172,7 @@ singlewait,80,90,ok"
 		d=$(jq -r '.extra_data.netns' "$CLASS/$s/results.json")
 		[ -n "$d" ] && [ ! -e "/run/netns/$d" ]
 	done
-	[ "$n" -eq 9 ]
+	[ "$n" -eq 12 ]	# pids, cpu, freezer, memory for each of the three
 	run grep -c 'survived' "$CLASS/forkbomb/harness.log"
 	assert_output 0
 }

@@ -40,37 +40,18 @@ subs=$1
 OUT=$(realpath -m "${out:-$GR_TOP/report/grade-all}")
 mkdir -p "$OUT" || exit 1
 gr_tools || { echo "grade-all.sh: bin/probe and bin/sandbox are missing: run make first" >&2; exit 1; }
-ROOT=0
-if [ "$(id -u)" -eq 0 ] && [ "${GR_NO_SANDBOX:-0}" != 1 ]; then
-	ROOT=1
-	gr_user || { echo "grade-all.sh: cannot create the user $GR_USER" >&2; exit 1; }
-fi
+gr_caps
 
-# build STUDENT SRC WORK LOG: copy and build a submission; 0 if ./server
-# exists afterwards. Runs as the grading user in cgroups of its own.
+# build STUDENT SRC WORK LOG: copy and build a submission in the sandbox
+# (scenarios/grade/build.sh), in cgroups of its own; sets GR_BUILT.
 build() {
-	local student=$1 src=$2 work=$3 log=$4 sb=() rc tag c
-	cp -r "$src/." "$work/" || return 1
-	rm -f "$work/server" "$work/client"
-	tag=tcplab-build-$$-$RANDOM
-	GR_OUT=$work GR_CGROUPS=
-	if [ "$ROOT" = 1 ]; then
-		chown -R "$GR_UID:$GR_GID" "$work"
-		gr_cgroups "$tag"
-		sb=(-u "$GR_UID" -g "$GR_GID")
-		for c in $GR_CGROUPS; do sb+=(-c "$c"); done
-	fi
-	local script='if [ -f Makefile ] || [ -f makefile ]; then echo "$ make"; make
-elif [ -f server.c ]; then echo "$ cc -o server server.c"; cc -o server server.c || exit
-	if [ -f client.c ]; then echo "$ cc -o client client.c"; cc -o client client.c; fi
-else echo "$ cc -o server *.c"; cc -o server *.c; fi'
-	"$GR_SANDBOX" "${sb[@]}" -d "$work" -l "nproc=512,cpu=60,nofile=256,fsize=64" -w 120 \
-		-p "$work/.build.pid" -- /bin/sh -c "$script" </dev/null >"$log" 2>&1 3>&-
+	local rc GR_CGROUPS= GR_OUT
+	GR_OUT=$(dirname "$4")
+	[ "$GR_HAVE_CGROUPS" = 1 ] && gr_cgroups "tcplab-build-$$-$BASHPID-$RANDOM"
+	gr_build "$2" "$3" "$4"
 	rc=$?
-	echo "$(cat "$work/.build.pid" 2>/dev/null)" >"$work/.started"
-	gr_sb_kill
-	for c in $GR_CGROUPS; do rmdir "$c" 2>/dev/null; done
-	[ $rc -eq 0 ] && [ -x "$work/server" ]
+	gr_cgroups_remove
+	return $rc
 }
 
 # zero STUDENT DIR LOG HASCLIENT: results.json for a submission that did not
@@ -97,20 +78,25 @@ one() {
 	rm -f "$dir/results.json"
 	work=$(mktemp -d "${TMPDIR:-/tmp}/tcplab-build-$student.XXXXXX") || return 1
 	chmod 755 "$work"
+	GR_UID= GR_UID_OWNED=0
+	gr_user || { echo "$student: no free uid" >&2; return 1; }
+	export GR_UID GR_GID
 	{ [ -n "$require" ] || ls "$src" | grep -qx 'client\.c'; } && has_client=true
 	if ! build "$student" "$src" "$work" "$dir/build.log"; then
 		zero "$student" "$dir" "$dir/build.log" "$work" "$has_client"
 	else
-		[ -x "$work/client" ] && client="$work/client {host} {port}"
+		[ -n "$GR_BUILT_CLIENT" ] && client="$GR_BUILT_CLIENT {host} {port}"
 		timeout -k 10 600 bash "$GR_TOP/scenarios/grade.sh" --name "$student" --out "$dir" \
 			${hold:+--hold-max "$hold"} ${client:+--client "$client"} $require \
-			--server "$work/server {port}" </dev/null >"$dir/grade.log" 2>&1 3>&-
+			--server "$GR_BUILT {port}" </dev/null >"$dir/grade.log" 2>&1 3>&-
 		[ -s "$dir/results.json" ] || {
 			echo "the harness could not grade $student (see grade.log)" >"$dir/build.log"
 			zero "$student" "$dir" "$dir/grade.log" "$work" "$has_client"
 		}
 	fi
-	rm -rf "$work"
+	GR_CGROUPS= gr_sb_kill
+	gr_user_release
+	gr_build_clean "$work"
 	jq -r --arg s "$student" '"\($s): \(.score)/\(.extra_data.max_score)  failed: \([.tests[] | select(.status == "failed" and .max_score > 0) | .number] | map(tostring) | join(",") | if . == "" then "none" else . end)"' "$dir/results.json"
 }
 

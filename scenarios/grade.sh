@@ -58,7 +58,8 @@ cleanup() {
 	trap - EXIT INT TERM
 	gr_sb_kill || echo "grade.sh: some student processes survived SIGKILL" >&2
 	[ -n "$GR_NS" ] && ip netns del "$GR_NS" 2>/dev/null
-	for d in $GR_CGROUPS; do rmdir "$d" 2>/dev/null; done
+	gr_cgroups_remove
+	gr_user_release
 	[ -n "$GR_WORK" ] && [ "${GR_KEEP_WORK:-0}" != 1 ] && rm -rf "$GR_WORK"
 }
 trap cleanup EXIT
@@ -69,33 +70,30 @@ gr_tools || die "bin/probe and bin/sandbox are missing: run make first"
 tag=tcplab-grade-$$-$RANDOM
 GR_WORK=$(mktemp -d "${TMPDIR:-/tmp}/$tag.XXXXXX") || die "mktemp failed"
 chmod 755 "$GR_WORK"
-NSENTER=()
-if [ "$(id -u)" -eq 0 ] && [ "${GR_NO_SANDBOX:-0}" != 1 ]; then
+NSENTER=() GR_ROOT=0
+gr_caps
+gr_user || die "no free uid for the student from $GR_UID_BASE (see $GR_UID_DIR)"
+[ "$GR_HAVE_CGROUPS" = 1 ] && gr_cgroups "$tag"
+if [ "$GR_HAVE_NETNS" = 1 ]; then
 	GR_ROOT=1
-	gr_user || die "cannot create the user $GR_USER (useradd)"
-	gr_cgroups "$tag"
 	GR_NS=$tag
 	ip netns add "$GR_NS" && ip -n "$GR_NS" link set lo up ||
 		die "cannot create the network namespace $GR_NS"
 	NSENTER=(nsenter "--net=/run/netns/$GR_NS")
 	GR_PORTBASE=40000
-	chown "$GR_UID:$GR_GID" "$GR_WORK"
-	sandbox="user $GR_USER (uid $GR_UID), network namespace $GR_NS, cgroups: ${GR_CGROUPS:-none}, limits $GR_LIMITS, pids.max $GR_PIDS_MAX"
 else
-	GR_ROOT=0
 	# a free run of 10 ports on the host's loopback
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		GR_PORTBASE=$((20000 + RANDOM % 30000))
 		[ -z "$(ss -Htan "( sport >= :$((GR_PORTBASE + 1)) and sport <= :$((GR_PORTBASE + 10)) )")" ] && break
 	done
-	sandbox="NOT ISOLATED (not root): runs as $(id -un), on the host's loopback, limits $GR_LIMITS, killed by process group"
-	echo "grade.sh: not root: the student's programs run as yourself, without namespace or cgroups" >&2
 fi
+sandbox=$(gr_sb_describe)
 
 # if this script is SIGKILLed, a watchdog in its own session cleans up
-if [ "$GR_ROOT" = 1 ]; then
-	GR_CGROUPS=$GR_CGROUPS GR_NS=$GR_NS GR_WORK=$GR_WORK GR_OUT=$GR_OUT \
-		setsid bash "$GR_TOP/scenarios/grade/watchdog.sh" $$ </dev/null >/dev/null 2>&1 3>&- &
+if [ "$GR_HAVE_USERS" = 1 ] || [ -n "$GR_CGROUPS$GR_NS" ]; then
+	GR_CGROUPS=$GR_CGROUPS GR_NS=$GR_NS GR_WORK=$GR_WORK GR_OUT=$GR_OUT GR_UID=$GR_UID \
+		GR_GID=$GR_GID GR_UID_OWNED=${GR_UID_OWNED:-0} setsid bash "$GR_TOP/scenarios/grade/watchdog.sh" $$ </dev/null >/dev/null 2>&1 3>&- &
 fi
 
 # the student's executables must be reachable by the sandbox user: if not,
@@ -105,7 +103,7 @@ reachable() {
 	read -r first _ <<<"$1"
 	first=$(realpath -m "$first")
 	[ -f "$first" ] || { echo "$1"; return; }
-	if [ "$GR_ROOT" = 1 ] && ! setpriv --reuid="$GR_UID" --regid="$GR_GID" --clear-groups test -x "$first" 2>/dev/null; then
+	if [ "$GR_HAVE_USERS" = 1 ] && ! setpriv --reuid="$GR_UID" --regid="$GR_GID" --clear-groups test -x "$first" 2>/dev/null; then
 		mkdir -p "$GR_WORK/bin"
 		cp "$first" "$GR_WORK/bin/" && chmod 755 "$GR_WORK/bin/${first##*/}"
 		first=$GR_WORK/bin/${first##*/}
@@ -162,5 +160,5 @@ jq -s --arg name "$name" --arg server "$GR_SERVER" --arg client "$GR_CLIENT" \
 		(.tests[] | "\(if .max_score == 0 then " --  " elif .status == "passed" then "PASS " else "FAIL " end)\(.score)/\(.max_score)  \(.name)",
 			"      \(.output)", "      evidence: \(.extra_data.evidence_dir)/"),
 		"", "results: \(env.GR_OUT)/results.json"' "$GR_OUT/results.json"
-} | tee "$GR_OUT/summary.txt" | fold -s -w "${COLUMNS:-100}"
+} | gr_escape | tee "$GR_OUT/summary.txt" | fold -s -w "${COLUMNS:-100}"
 exit 0
