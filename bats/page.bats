@@ -95,6 +95,9 @@ verdict_links() {
 	jq -e '[.value.ladders[0].packets[].label] ==
 		["SYN", "SYN,ACK", "ACK", "PSH,ACK 26", "ACK", "FIN,ACK", "FIN,ACK", "ACK"]' \
 		"$BATS_TEST_TMPDIR/check.json"
+	# the FIN packets in tcpdump's syntax, the side named
+	grep -qF 'IP 127.0.0.1.33277 > 127.0.0.1.35782: Flags [F.], seq 27, ack 1, length 0   (server)' \
+		<<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json")"
 	# netstat's columns: LISTEN shows Send-Q 0 as netstat -tan does, remote port *
 	grep -q 'tcp00127.0.0.1:[0-9]*0.0.0.0:\*LISTEN[0-9]*/daytimed' <<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json" | tr -d ' \t')"
 }
@@ -175,6 +178,21 @@ verdict_links() {
 	page "$BATS_TEST_TMPDIR/big.json"
 	jq -e '.value.rows == 100 and .value.ladders == []
 		and .value.pager == "connections 1–100 of 10000, page 1 of 100"' "$BATS_TEST_TMPDIR/check.json"
+}
+
+@test "a connection of 5000 packets: its ladder draws the first and last 1000, every state" {
+	"$BIN/tcpobserve" -r "$GOLDEN/client-close.pcap" -o "$BATS_TEST_TMPDIR/c.json"
+	jq '.connections[0].packets |= .[0:3] + [range(4992) as $i | .[2] | .t = 0.01 + $i * 0.0001]
+		+ .[3:]' "$BATS_TEST_TMPDIR/c.json" >"$BATS_TEST_TMPDIR/bulk.json"
+	jq -e '.connections[0].packets | length > 5000' "$BATS_TEST_TMPDIR/bulk.json"
+	page "$BATS_TEST_TMPDIR/bulk.json"
+	jq -e --slurpfile r "$BATS_TEST_TMPDIR/bulk.json" '$r[0].connections[0] as $c | .value.ladders[0]
+		| (.packets | length) == 2000
+		and ([.client[] | {state, t}] == [$c.states.client[] | {state, t}])
+		and ([.server[] | {state, t}] == [$c.states.server[] | {state, t}])
+		and ([.packets[0:1000][] | .t] == [$c.packets[0:1000][] | .t])
+		and ([.packets[1000:][] | .t] == [$c.packets[-1000:][] | .t])' "$BATS_TEST_TMPDIR/check.json"
+	grep -q 'packets: the first and the last 1000 are drawn' <<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json")"
 }
 
 @test "escaping: markup, quotes and bad bytes in a file name, a client line, the server's output are text" {

@@ -10,6 +10,7 @@
 (function () {
 	const SVGNS = 'http://www.w3.org/2000/svg';
 	const LADDERS_MAX = 12;		/* more connections: overview rows */
+	const ARROWS_MAX = 2000;	/* a ladder draws its first and last 1000 packets */
 	const PAGE_ROWS = 100;		/* overview rows per page */
 	const LEFT = 178, RIGHT = 90;	/* room for lifeline names, last label */
 	const BAND_H = 20, ARROW_H = 86, ROW_H = 14, CHAR_W = 6.7;
@@ -154,9 +155,16 @@
 		const t = [];
 		for (const side of ['client', 'server'])
 			for (const b of (c.states && c.states[side]) || []) t.push(b.t);
-		for (const p of c.packets || []) t.push(p.t);
+		for (const [, p] of shown(c)) t.push(p.t);
 		for (const w of c.time_wait || []) t.push(w.since, w.until, w.ended);
 		return t;
+	}
+	/* The packets a ladder draws, [index, packet]: all, or the first and
+	 * the last ARROWS_MAX / 2 (a bulk transfer would make a ladder of
+	 * kilometres; the states are all drawn anyway). */
+	function shown(c) {
+		const p = (c.packets || []).map((q, i) => [i, q]);
+		return p.length <= ARROWS_MAX ? p : p.slice(0, ARROWS_MAX / 2).concat(p.slice(-ARROWS_MAX / 2));
 	}
 	function retransmissions(c) {
 		const hi = {}, out = [];
@@ -271,7 +279,7 @@
 		}
 		/* packets */
 		const retx = retransmissions(c);
-		(c.packets || []).forEach((p, i) => {
+		for (const [i, p] of shown(c)) {
 			const x = axis.at(p.t), down = p.from === 'client', f = String(p.flags);
 			const y1 = down ? yC + BAND_H : yS, y2 = down ? yS - 1 : yC + BAND_H + 1;
 			const kind = f.includes('R') ? 'rst' : retx[i] ? 'retx' : 'std';
@@ -286,7 +294,7 @@
 			g.addEventListener('focus', () => showPkt(text));
 			g.addEventListener('mouseenter', () => showPkt(text));
 			pk.append(g);
-		});
+		}
 		/* the moments */
 		for (const m of ctx.moments || []) {
 			const x = axis.at(m.t);
@@ -311,6 +319,9 @@
 		if (c.partial) parts.push(h('span', { class: 'note' }, `; partial: the start was not captured (roles by ${str(c.roles)})`));
 		if (c.rst) parts.push(`; RST from ${c.rst_from}`);
 		if (!c.packets) parts.push(h('span', { class: 'note' }, '; no per-packet list in the report (states only)'));
+		else if (c.packets.length > ARROWS_MAX)
+			parts.push(h('span', { class: 'note' }, `; ${c.packets.length} packets: the first and the last ` +
+				`${ARROWS_MAX / 2} are drawn, the ${c.packets.length - ARROWS_MAX} between them are in the JSON`));
 		return parts;
 	}
 
@@ -454,6 +465,37 @@
 				'child its copy of the listening one: a socket is closed only when its last descriptor is.'),
 			box];
 	}
+	/* The FIN packets as `tcpdump -nn -i lo 'tcp[13] & 1 != 0'` prints them
+	 * (relative seq, as tcpdump does after the SYN; UTC), the side after. */
+	function finSection(R, conns) {
+		const TD = [['F', 'F'], ['S', 'S'], ['R', 'R'], ['P', 'P'], ['A', '.'], ['U', 'U'], ['E', 'E'], ['C', 'W']];
+		const pre = h('pre', {});
+		const hms = e => {
+			const us = Math.round(e * 1e6), d = new Date(Math.floor(us / 1e6) * 1000);
+			return d.toISOString().slice(11, 19) + '.' + String(us % 1e6).padStart(6, '0');
+		};
+		const dot = e => String(e.addr) + '.' + e.port;
+		let n = 0;
+		for (const c of conns)
+			(c.packets || []).forEach((p, i) => {
+				const f = String(p.flags);
+				if (!f.includes('F')) return;
+				const to = p.from === 'client' ? 'server' : 'client';
+				const seq = p.len ? `${p.seq}:${p.seq + p.len}` : String(p.seq);
+				pre.append(mark(h('span', {}, `${hms(R.t0 + p.t)} ${String(c.client.addr).includes(':') ? 'IP6' : 'IP'} ` +
+					`${dot(c[p.from])} > ${dot(c[to])}: Flags [${TD.filter(([k]) => f.includes(k)).map(([, v]) => v).join('')}], ` +
+					`seq ${seq}${f.includes('A') ? ', ack ' + p.ack : ''}, length ${p.len}   (${p.from})`),
+				`.connections[${c._i}].packets[${i}]`), '\n');
+				n++;
+			});
+		if (!n) return [];
+		return [h('h2', { id: 'fins' }, 'The FIN packets, as tcpdump prints them'),
+			h('p', { class: 'note' }, 'The packets `tcpdump -nn -i lo \'tcp[13] & 1 != 0\'` selects, in tcpdump\'s syntax, ' +
+				'with the side that sent each. Times in UTC; seq/ack relative to each side\'s initial sequence number, as ' +
+				'tcpdump prints them when it has seen the handshake (with that filter it has not, and prints the first ' +
+				'FIN\'s absolute numbers); tcpdump also prints win and options, which the report does not keep.'), pre];
+	}
+
 	function logSection(R) {
 		const S = R.server;
 		if (!S) return [];
@@ -648,7 +690,8 @@
 		});
 		rows.push(['this page', location.href]);
 		main.append(facts(rows));
-		const body = [...connectionsSection(R, moments), ...momentsSection(R, moments), ...logSection(R),
+		const body = [...connectionsSection(R, moments), ...finSection(R, R.connections || []),
+			...momentsSection(R, moments), ...logSection(R),
 			h('h2', { id: 'capture' }, 'Capture'), captureFacts(R), ...legend()];
 		main.append(...verdictSection(R), ...body);
 		/* the verdict links were resolved before the body existed: redo */
