@@ -95,6 +95,13 @@ verdict_links() {
 	jq -e '[.value.ladders[0].packets[].label] ==
 		["SYN", "SYN,ACK", "ACK", "PSH,ACK 26", "ACK", "FIN,ACK", "FIN,ACK", "ACK"]' \
 		"$BATS_TEST_TMPDIR/check.json"
+	# focusing a packet (Tab) shows its seq/ack and both states
+	jq -e '.value.pktinfo == "t=0.000000 s  client 127.0.0.1:35782 → server 127.0.0.1:33277  SYN  seq=0 ack=0 len=0  | after it: client SYN_SENT, server LISTEN"' \
+		"$BATS_TEST_TMPDIR/check.json"
+	# each client's lines on the lane of its connection, at arrival time - t0
+	jq -e --slurpfile r "$PAGES/concurrent.json" '$r[0] as $r | [.value.ladders[] | .clines[] | .path]
+		== [$r.clients | to_entries[] | .key as $k | .value.lines | keys[] | ".clients[\($k)].lines[\(.)]"]
+		and all(.value.ladders[].clines[]; .t >= 0 and .t < 4)' "$BATS_TEST_TMPDIR/check.json"
 	# the FIN packets in tcpdump's syntax, the side named
 	grep -qF 'IP 127.0.0.1.33277 > 127.0.0.1.35782: Flags [F.], seq 27, ack 1, length 0   (server)' \
 		<<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json")"
