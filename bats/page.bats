@@ -98,6 +98,8 @@ verdict_links() {
 	# focusing a packet (Tab) shows its seq/ack and both states
 	jq -e '.value.pktinfo == "t=0.000000 s  client 127.0.0.1:35782 → server 127.0.0.1:33277  SYN  seq=0 ack=0 len=0  | after it: client SYN_SENT, server LISTEN"' \
 		"$BATS_TEST_TMPDIR/check.json"
+	# and the right arrow key moves to the next packet
+	jq -e '.value.arrowNext == "1"' "$BATS_TEST_TMPDIR/check.json"
 	# each client's lines on the lane of its connection, at arrival time - t0
 	jq -e --slurpfile r "$PAGES/concurrent.json" '$r[0] as $r | [.value.ladders[] | .clines[] | .path]
 		== [$r.clients | to_entries[] | .key as $k | .value.lines | keys[] | ".clients[\($k)].lines[\(.)]"]
@@ -186,6 +188,24 @@ verdict_links() {
 		and [.[0].client[] | {state, t}] == [$c.states.client[] | {state, t}]
 		and [.[0].server[] | {state, t}] == [$c.states.server[] | {state, t}]' \
 		"$BATS_TEST_TMPDIR/open.json"
+}
+
+@test "the overview filters by conn_state: the refused and reset ones among normal ones" {
+	# 50 normal connections, one refused, one aborted: filtered, 1 row each
+	jq -s '. as $all | $all[0] | .connections += ([$all[1], $all[2]] | map(.connections[0]) | to_entries
+		| map(.value + {id: (51 + .key)}))' <("$BIN/tcpobserve" -r "$GOLDEN/many.pcap") \
+		<("$BIN/tcpobserve" -r "$GOLDEN/refused.pcap") <("$BIN/tcpobserve" -r "$GOLDEN/abort.pcap") \
+		>"$BATS_TEST_TMPDIR/mix.json"
+	jq -e '[.connections[].conn_state] | (length == 52) and (map(select(. == "REJ")) | length == 1)' \
+		"$BATS_TEST_TMPDIR/mix.json"
+	page "$BATS_TEST_TMPDIR/mix.json"
+	"$BIN/pagecheck" -e 'const f = document.querySelector(".pager select"); const out = [];
+		for (const v of ["REJ", ""]) { f.value = v; f.dispatchEvent(new Event("change"));
+			out.push([...document.querySelectorAll("details.ov-row")].map(d => d.dataset.conn).join(" ")); }
+		JSON.stringify({out, info: document.querySelector(".pager span").textContent})' \
+		"$BATS_TEST_TMPDIR/page.html" >"$BATS_TEST_TMPDIR/f.json"
+	jq -e '.value | fromjson | .out[0] == "51" and (.out[1] | split(" ") | length == 52)
+		and .info == "connections 1–52 of 52, page 1 of 1"' "$BATS_TEST_TMPDIR/f.json"
 }
 
 @test "10 000 connections: the page loads, paginated 100 rows at a time" {

@@ -100,6 +100,10 @@
 				s('text', { x: x + 4, y: ly }, label), s('title', {}, text));
 			g.addEventListener('focus', () => showPkt(text));
 			g.addEventListener('mouseenter', () => showPkt(text));
+			g.addEventListener('keydown', ev => {
+				const to = ev.key === 'ArrowRight' ? g.nextElementSibling : ev.key === 'ArrowLeft' ? g.previousElementSibling : null;
+				if (to) { to.focus(); ev.preventDefault(); }
+			});
 			pk.append(g);
 		}
 		/* the moments */
@@ -249,8 +253,15 @@
 	 * a page at a time; a row opens to its ladder, drawn when opened. */
 	function overviewSection(R, conns) {
 		const root = h('div', { class: 'overview', id: 'overview' });
-		const pages = Math.max(1, Math.ceil(conns.length / PAGE_ROWS));
 		const nav = h('div', { class: 'pager' });
+		/* a filter by Zeek's conn_state: the refused (REJ), reset (RSTO,
+		 * RSTR), unanswered (S0) among thousands of normal SF ones */
+		const counts = new Map();
+		for (const c of conns) counts.set(str(c.conn_state), (counts.get(str(c.conn_state)) || 0) + 1);
+		const filter = h('select', { 'aria-label': 'show the connections whose conn_state is' },
+			h('option', { value: '' }, `all (${conns.length})`),
+			[...counts].sort().map(([k, n]) => h('option', { value: k }, `${k || '-'} (${n})`)));
+		let list = conns, pages = 1;
 		const info = h('span');
 		const prev = h('button', { type: 'button' }, '◀ previous'), next = h('button', { type: 'button' }, 'next ▶');
 		const jump = h('input', { type: 'number', min: 1, max: conns.length, size: 8, 'aria-label': 'go to connection number' });
@@ -276,25 +287,35 @@
 			return d;
 		}
 		function show(p) {
+			pages = Math.max(1, Math.ceil(list.length / PAGE_ROWS));
 			page = Math.max(0, Math.min(pages - 1, p));
-			const part = conns.slice(page * PAGE_ROWS, (page + 1) * PAGE_ROWS);
+			const part = list.slice(page * PAGE_ROWS, (page + 1) * PAGE_ROWS);
 			const times = [];
 			part.forEach(c => { for (const side of ['client', 'server']) for (const b of c.states[side] || []) times.push(b.t);
 				for (const w of c.time_wait || []) times.push(w.until, w.ended); });
 			const axis = makeAxis(times, { left: 0, right: 2, fit: 700, unit: 1e-4 });
 			const head = h('div', { class: 'ov-head', 'aria-hidden': 'true' }, h('span'), h('span'), drawAxis(axis, []));
 			rows.replaceChildren(head, ...part.map(c => row(c, c._i, axis)));
-			info.textContent = `connections ${page * PAGE_ROWS + 1}–${page * PAGE_ROWS + part.length} of ${conns.length}, page ${page + 1} of ${pages}`;
+			info.textContent = `connections ${page * PAGE_ROWS + Math.min(1, part.length)}–${page * PAGE_ROWS + part.length} ` +
+				`of ${list.length}, page ${page + 1} of ${pages}`;
 			prev.disabled = page === 0;
 			next.disabled = page === pages - 1;
 		}
 		prev.addEventListener('click', () => show(page - 1));
 		next.addEventListener('click', () => show(page + 1));
+		filter.addEventListener('change', () => {
+			list = filter.value ? conns.filter(c => str(c.conn_state) === filter.value) : conns;
+			show(0);
+		});
 		jump.addEventListener('change', () => {
-			const i = conns.findIndex(c => c.id === Number(jump.value));
+			let i = list.findIndex(c => c.id === Number(jump.value));
+			if (i < 0 && (i = conns.findIndex(c => c.id === Number(jump.value))) >= 0) {
+				filter.value = '';
+				list = conns;
+			}
 			if (i >= 0) { show(Math.floor(i / PAGE_ROWS)); rows.children[1 + i % PAGE_ROWS].open = true; }
 		});
-		nav.append(prev, next, info, h('label', {}, ' go to connection #', jump));
+		nav.append(prev, next, info, h('label', {}, ' conn_state ', filter), h('label', {}, ' go to connection #', jump));
 		root.append(nav, rows);
 		show(0);
 		return [h('h2', { id: 'connections' }, `The ${conns.length} connections`),
