@@ -82,8 +82,9 @@ grade-all: all
 	@bash scenarios/grade-all.sh $(if $(OUT),--out '$(OUT)') '$(SUBMISSIONS)'
 
 # --- pages (HTML reports) ---------------------------------------------------
-# bin/tcppage carries its template: embed turns page.{html,css,js} into C.
-PAGE_TMPL = src/page/page.html src/page/page.css src/page/page.js
+# bin/tcppage carries its template: embed turns page.html, page.css, page*.js into C.
+PAGE_TMPL = src/page/page.html src/page/page.css src/page/page-base.js \
+            src/page/page-draw.js src/page/page.js
 $(OBJ)/page/embed: src/page/embed.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<

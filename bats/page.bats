@@ -53,7 +53,7 @@ bands_match() {
 			and ([$l.client[] | {state, t}] == [$c.states.client[] | {state, t}])
 			and ([$l.server[] | {state, t}] == [$c.states.server[] | {state, t}])
 			and all($l.client[], $l.server[]; .label == .state)
-			and ([$l.packets[] | {t, flags, from}] == [$c.packets[] | {t, flags, from}]))' \
+			and ([$l.packets[] | {t, flags, from}] == [($c.packets // [])[] | {t, flags, from}]))' \
 		"$BATS_TEST_TMPDIR/check.json" >/dev/null ||
 		{ jq -c '.value.ladders[] | {conn, client, server}' "$BATS_TEST_TMPDIR/check.json"; return 1; }
 }
@@ -95,6 +95,18 @@ verdict_links() {
 	jq -e '[.value.ladders[0].packets[].label] ==
 		["SYN", "SYN,ACK", "ACK", "PSH,ACK 26", "ACK", "FIN,ACK", "FIN,ACK", "ACK"]' \
 		"$BATS_TEST_TMPDIR/check.json"
+	# focusing a packet (Tab) shows its seq/ack and both states
+	jq -e '.value.pktinfo == "t=0.000000 s  client 127.0.0.1:35782 → server 127.0.0.1:33277  SYN  seq=0 ack=0 len=0  | after it: client SYN_SENT, server LISTEN"' \
+		"$BATS_TEST_TMPDIR/check.json"
+	# and the right arrow key moves to the next packet
+	jq -e '.value.arrowNext == "1"' "$BATS_TEST_TMPDIR/check.json"
+	# each client's lines on the lane of its connection, at arrival time - t0
+	jq -e --slurpfile r "$PAGES/concurrent.json" '$r[0] as $r | [.value.ladders[] | .clines[] | .path]
+		== [$r.clients | to_entries[] | .key as $k | .value.lines | keys[] | ".clients[\($k)].lines[\(.)]"]
+		and all(.value.ladders[].clines[]; .t >= 0 and .t < 4)' "$BATS_TEST_TMPDIR/check.json"
+	# the FIN packets in tcpdump's syntax, the side named
+	grep -qF 'IP 127.0.0.1.33277 > 127.0.0.1.35782: Flags [F.], seq 27, ack 1, length 0   (server)' \
+		<<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json")"
 	# netstat's columns: LISTEN shows Send-Q 0 as netstat -tan does, remote port *
 	grep -q 'tcp00127.0.0.1:[0-9]*0.0.0.0:\*LISTEN[0-9]*/daytimed' <<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json" | tr -d ' \t')"
 }
@@ -142,6 +154,15 @@ verdict_links() {
 	grep -q 'partial: the start was not captured' <<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json")"
 }
 
+@test "a --summary report (no packets): ladders of the states alone, said so" {
+	"$BIN/tcpobserve" --summary -r "$GOLDEN/lost-fin.pcap" -o "$BATS_TEST_TMPDIR/s.json"
+	jq -e 'all(.connections[]; has("packets") | not)' "$BATS_TEST_TMPDIR/s.json"
+	page "$BATS_TEST_TMPDIR/s.json"
+	bands_match "$BATS_TEST_TMPDIR/s.json"
+	jq -e '.value.ladders[0].packets == []' "$BATS_TEST_TMPDIR/check.json"
+	grep -q 'no per-packet list in the report (states only)' <<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json")"
+}
+
 @test "every golden capture draws with its exact states" {
 	for p in "$GOLDEN"/*.pcap; do
 		n=$(basename "$p" .pcap)
@@ -169,12 +190,45 @@ verdict_links() {
 		"$BATS_TEST_TMPDIR/open.json"
 }
 
+@test "the overview filters by conn_state: the refused and reset ones among normal ones" {
+	# 50 normal connections, one refused, one aborted: filtered, 1 row each
+	jq -s '. as $all | $all[0] | .connections += ([$all[1], $all[2]] | map(.connections[0]) | to_entries
+		| map(.value + {id: (51 + .key)}))' <("$BIN/tcpobserve" -r "$GOLDEN/many.pcap") \
+		<("$BIN/tcpobserve" -r "$GOLDEN/refused.pcap") <("$BIN/tcpobserve" -r "$GOLDEN/abort.pcap") \
+		>"$BATS_TEST_TMPDIR/mix.json"
+	jq -e '[.connections[].conn_state] | (length == 52) and (map(select(. == "REJ")) | length == 1)' \
+		"$BATS_TEST_TMPDIR/mix.json"
+	page "$BATS_TEST_TMPDIR/mix.json"
+	"$BIN/pagecheck" -e 'const f = document.querySelector(".pager select"); const out = [];
+		for (const v of ["REJ", ""]) { f.value = v; f.dispatchEvent(new Event("change"));
+			out.push([...document.querySelectorAll("details.ov-row")].map(d => d.dataset.conn).join(" ")); }
+		JSON.stringify({out, info: document.querySelector(".pager span").textContent})' \
+		"$BATS_TEST_TMPDIR/page.html" >"$BATS_TEST_TMPDIR/f.json"
+	jq -e '.value | fromjson | .out[0] == "51" and (.out[1] | split(" ") | length == 52)
+		and .info == "connections 1–52 of 52, page 1 of 1"' "$BATS_TEST_TMPDIR/f.json"
+}
+
 @test "10 000 connections: the page loads, paginated 100 rows at a time" {
 	"$BIN/pcapgen" -n 10000 -o "$BATS_TEST_TMPDIR/big.pcap"
 	"$BIN/tcpobserve" -r "$BATS_TEST_TMPDIR/big.pcap" -o "$BATS_TEST_TMPDIR/big.json"
 	page "$BATS_TEST_TMPDIR/big.json"
 	jq -e '.value.rows == 100 and .value.ladders == []
 		and .value.pager == "connections 1–100 of 10000, page 1 of 100"' "$BATS_TEST_TMPDIR/check.json"
+}
+
+@test "a connection of 5000 packets: its ladder draws the first and last 1000, every state" {
+	"$BIN/tcpobserve" -r "$GOLDEN/client-close.pcap" -o "$BATS_TEST_TMPDIR/c.json"
+	jq '.connections[0].packets |= .[0:3] + [range(4992) as $i | .[2] | .t = 0.01 + $i * 0.0001]
+		+ .[3:]' "$BATS_TEST_TMPDIR/c.json" >"$BATS_TEST_TMPDIR/bulk.json"
+	jq -e '.connections[0].packets | length > 5000' "$BATS_TEST_TMPDIR/bulk.json"
+	page "$BATS_TEST_TMPDIR/bulk.json"
+	jq -e --slurpfile r "$BATS_TEST_TMPDIR/bulk.json" '$r[0].connections[0] as $c | .value.ladders[0]
+		| (.packets | length) == 2000
+		and ([.client[] | {state, t}] == [$c.states.client[] | {state, t}])
+		and ([.server[] | {state, t}] == [$c.states.server[] | {state, t}])
+		and ([.packets[0:1000][] | .t] == [$c.packets[0:1000][] | .t])
+		and ([.packets[1000:][] | .t] == [$c.packets[-1000:][] | .t])' "$BATS_TEST_TMPDIR/check.json"
+	grep -q 'packets: the first and the last 1000 are drawn' <<<"$(jq -r .value.text "$BATS_TEST_TMPDIR/check.json")"
 }
 
 @test "escaping: markup, quotes and bad bytes in a file name, a client line, the server's output are text" {

@@ -1,7 +1,7 @@
 /*
  * page.h — a tcplab JSON report (a scenario's report/<name>.json, a plain
  * tcpobserve report, a grading results.json) as one self-contained HTML page:
- * the template (src/page/page.{html,css,js}, compiled in) with the report
+ * the template (src/page/page.html, page.css, page*.js, compiled in) with the report
  * embedded in a <script type="application/json"> element, drawn in the
  * browser by the page's own script. No network, nothing else needed.
  */

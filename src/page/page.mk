@@ -1,5 +1,5 @@
 # tcppage: a JSON report (scenario, tcpobserve, grading) as one HTML page.
-# The template (page.html, page.css, page.js) is compiled in: the rule that
+# The template (page.html, page.css, page-base.js, page-draw.js, page.js) is compiled in: the rule that
 # makes build/page/page_tmpl.c is in the Makefile's "pages" block.
 PROGS += tcppage
 tcppage_OBJS += page/tcppage.o page/page.o page/thin.o page/page_tmpl.o

@@ -7,9 +7,8 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:?usage: screenshots.sh DIR}
 bin=$top/bin
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tcplab-shots.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$dir"
+tmp=$top/build/shots	# a fixed place: the pages show their own path
+mkdir -p "$dir" "$tmp"
 
 # shot NAME PAGE WIDTH HEIGHT JS: the window after JS (which scrolls) has run
 shot() {
