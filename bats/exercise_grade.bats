@@ -98,6 +98,12 @@ q2 :   SERVER   "
 	[ "$(score_of Q2)" = 1 ]
 	grade "$(full_but Q2 '51895')"
 	[ "$(score_of Q2)" = 0 ]
+	grade "$(full_but Q2 'server (127.0.0.1:5000)')"
+	[ "$(score_of Q2)" = 1 ]
+	grade "$(full_but Q2 "the client's side")"
+	[ "$(score_of Q2)" = 0 ]
+	grade "$(full_but Q2 'server or client')"
+	[ "$(score_of Q2)" = 0 ]
 }
 
 @test "whole netstat lines (tcp Recv-Q Send-Q ... PID/Program) are read as sockets" {

@@ -85,7 +85,9 @@ def item_norm($c):
 	elif $c.item == "side" then
 		(ascii_downcase | trim | sub("^the\\s+"; "")) as $s
 		| (($c.aliases // {}) | to_entries | map({key: (.key | ascii_downcase | addr_norm // .), value}) | from_entries) as $al
-		| if ($s | IN("client", "server", "both")) then $s else ($al[$s | addr_norm // ""] // $s) end
+		| ([$s | scan("\\b(client|server|both)\\b")[0]] | unique) as $named
+		| if ($named | length) == 1 then $named[0]
+		  else ($al[$s | addr_norm // ""] // $s) end
 	elif $c.item == "word" then word_norm($c.synonyms)
 	else trim end;
 
