@@ -79,7 +79,8 @@ answer() { jq -r --arg t "$2" 'first(.questions[] | select(.template == $t)) | .
 	while read -r line; do
 		! grep -rqF -- "$line" . || { echo "found in the student's folder: $line" >&2; return 1; }
 	done
-	! grep -rq '"sockets"\|process_tree\|"evidence"' .
+	run grep -rl '"sockets"\|process_tree\|"evidence"' .
+	assert_failure 1
 	# answers.txt: one empty line per question
 	[ "$(grep -c '^Q[0-9]*: $' answers.txt)" = "$(jq '.questions | length' "$(key alice)")" ]
 }
@@ -132,7 +133,7 @@ answer() { jq -r --arg t "$2" 'first(.questions[] | select(.template == $t)) | .
 		conn=$(jq -r 'first(.questions[] | select(.template == "fin_packets")) | .params.conn' "$k")
 		port=$(jq -r --argjson c "$conn" '.connections[] | select(.id == $c) | .client.port' "$dir/report.json")
 		for no in $(answer "$k" fin_packets | tr -d ','); do
-			tcpdump -# -nn -r "$pcap" 2>/dev/null | grep -E "^ *$no  .*127\.0\.0\.1\.$port[ :].*Flags \[F" >/dev/null ||
+			tcpdump -# -nn -r "$pcap" 2>/dev/null | grep -E "^ *$no  .*127\.0\.0\.1\.${port}[ :].*Flags \[F" >/dev/null ||
 				{ echo "$dir: packet $no is not a FIN of port $port" >&2; return 1; }
 		done
 	done
@@ -231,6 +232,7 @@ answer() { jq -r --arg t "$2" 'first(.questions[] | select(.template == $t)) | .
 	stub=$BATS_TEST_TMPDIR/bin
 	mkdir -p "$stub"
 	# a stand-in for tcppage that writes the JSON it was given into the page
+	# shellcheck disable=SC2016
 	printf '#!/bin/sh\n[ "$1" = -o ] || exit 2\ncat "$3" >"$2"\n' >"$stub/tcppage"
 	chmod +x "$stub/tcppage"
 	cp -r "$D/class/alice" "$BATS_TEST_TMPDIR/alice"
