@@ -79,7 +79,8 @@ answer() { jq -r --arg t "$2" 'first(.questions[] | select(.template == $t)) | .
 	while read -r line; do
 		! grep -rqF -- "$line" . || { echo "found in the student's folder: $line" >&2; return 1; }
 	done
-	! grep -rq '"sockets"\|process_tree\|"evidence"' .
+	run grep -rl '"sockets"\|process_tree\|"evidence"' .
+	assert_failure 1
 	# answers.txt: one empty line per question
 	[ "$(grep -c '^Q[0-9]*: $' answers.txt)" = "$(jq '.questions | length' "$(key alice)")" ]
 }
@@ -132,7 +133,7 @@ answer() { jq -r --arg t "$2" 'first(.questions[] | select(.template == $t)) | .
 		conn=$(jq -r 'first(.questions[] | select(.template == "fin_packets")) | .params.conn' "$k")
 		port=$(jq -r --argjson c "$conn" '.connections[] | select(.id == $c) | .client.port' "$dir/report.json")
 		for no in $(answer "$k" fin_packets | tr -d ','); do
-			tcpdump -# -nn -r "$pcap" 2>/dev/null | grep -E "^ *$no  .*127\.0\.0\.1\.$port[ :].*Flags \[F" >/dev/null ||
+			tcpdump -# -nn -r "$pcap" 2>/dev/null | grep -E "^ *$no  .*127\.0\.0\.1\.${port}[ :].*Flags \[F" >/dev/null ||
 				{ echo "$dir: packet $no is not a FIN of port $port" >&2; return 1; }
 		done
 	done
@@ -212,7 +213,7 @@ answer() { jq -r --arg t "$2" 'first(.questions[] | select(.template == $t)) | .
 	assert_line --index 2 "\"bob\",$((nb - 1)),$nb,$nb"
 	rm "$S/alice/answers.txt"
 	run bash "$EX/grade-answers-all.sh" --keys "$D/class/keys" --out "$BATS_TEST_TMPDIR/out2" "$S"
-	assert_line "alice: 0/$na"
+	assert_line "alice: 0/$na (nothing answered)"
 }
 
 @test "exercise.sh: a bad id, an existing exercise, a bad knob are one clear line" {
@@ -225,4 +226,31 @@ answer() { jq -r --arg t "$2" 'first(.questions[] | select(.template == $t)) | .
 	EXERCISE_EXTRA=flood run bash "$EX/variant.sh" s x
 	assert_failure 2
 	assert_output "variant.sh: EXERCISE_EXTRA: want none, half-close, rst, refused or backlog: flood"
+}
+
+@test "with bin/tcppage: page.html from a report without the kernel tables, linked from worksheet.html" {
+	stub=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$stub"
+	# a stand-in for tcppage that writes the JSON it was given into the page
+	# shellcheck disable=SC2016
+	printf '#!/bin/sh\n[ "$1" = -o ] || exit 2\ncat "$3" >"$2"\n' >"$stub/tcppage"
+	chmod +x "$stub/tcppage"
+	cp -r "$D/class/alice" "$BATS_TEST_TMPDIR/alice"
+	cp -r "$D/class/keys/alice" "$BATS_TEST_TMPDIR/keys"
+	TCPLAB_BIN=$stub run bash "$EX/page.sh" "$BATS_TEST_TMPDIR/keys" "$BATS_TEST_TMPDIR/alice"
+	assert_success
+	run jq -r '[(.moments | map(keys) | add | unique | join(",")), has("verdict"), has("server"),
+		(.connections | length > 0), (.clients | length > 0)] | join(" ")' "$BATS_TEST_TMPDIR/alice/page.html"
+	assert_output "id,label,t,time false false true true"
+	run grep -o 'href="[^"]*"' "$BATS_TEST_TMPDIR/alice/worksheet.html"
+	assert_line 'href="page.html"'
+	assert_line 'href="capture.pcap"'
+	assert_line 'href="transcripts/client1.txt"'
+	assert_line 'href="answers.txt"'
+	# a failing tcppage: no page, one line, the exercise goes on without it
+	printf '#!/bin/sh\necho "tcppage: broken" >&2\nexit 1\n' >"$stub/tcppage"
+	TCPLAB_BIN=$stub run bash "$EX/page.sh" "$BATS_TEST_TMPDIR/keys" "$BATS_TEST_TMPDIR/alice"
+	assert_failure 1
+	assert_output "page.sh: tcppage failed: tcppage: broken"
+	[ ! -e "$BATS_TEST_TMPDIR/alice/page.html" ]
 }

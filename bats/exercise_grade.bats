@@ -98,6 +98,12 @@ q2 :   SERVER   "
 	[ "$(score_of Q2)" = 1 ]
 	grade "$(full_but Q2 '51895')"
 	[ "$(score_of Q2)" = 0 ]
+	grade "$(full_but Q2 'server (127.0.0.1:5000)')"
+	[ "$(score_of Q2)" = 1 ]
+	grade "$(full_but Q2 "the client's side")"
+	[ "$(score_of Q2)" = 0 ]
+	grade "$(full_but Q2 'server or client')"
+	[ "$(score_of Q2)" = 0 ]
 }
 
 @test "whole netstat lines (tcp Recv-Q Send-Q ... PID/Program) are read as sockets" {
@@ -239,4 +245,13 @@ Q2: client"
 	assert_success
 	run jq -r .score "$BATS_TEST_TMPDIR/o/results.json"
 	assert_output "10"
+}
+
+@test "a hostile answer line (50 000 characters of items) is refused quickly and names its line" {
+	{ cat "$FULL"; printf 'Q5: '; yes '1,' | head -n 25000 | tr -d '\n'; echo; } >"$BATS_TEST_TMPDIR/h.txt"
+	run timeout 30 bash "$GA" --key "$KEY" --answers "$BATS_TEST_TMPDIR/h.txt" --out "$BATS_TEST_TMPDIR/o" --quiet
+	assert_success
+	run jq -r '.score, .output' "$BATS_TEST_TMPDIR/o/results.json"
+	assert_line --index 0 9
+	assert_line "h.txt line 11: Q5: an answer of 50000 characters (at most 1000)"
 }

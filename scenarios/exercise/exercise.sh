@@ -54,7 +54,7 @@ say "$(jq -r '"\(.kind) \(.mode), sleep \(.sleep) s, \(.clients) clients, extra:
 ok=0
 for try in 1 2; do
 	rm -f "$keys/report.json" "$keys/capture.pcap"
-	if SC_QUIET=1 bash "$here/run.sh" "$keys/variant.json" "$keys" >"$keys/run.log" 2>&1 &&
+	if bash "$here/run.sh" "$keys/variant.json" "$keys" >"$keys/run.log" 2>&1 &&
 		[ -s "$keys/report.json" ] && [ -s "$keys/capture.pcap" ]; then
 		ok=1
 		break

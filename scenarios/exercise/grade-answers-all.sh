@@ -42,7 +42,10 @@ for k in "$keys"/*/key.json; do
 	if bash "$here/grade-answers.sh" --key "$k" --answers "$a" --out "$out/$id" --quiet --missing-ok \
 		2>"$out/$id.err"; then
 		rm -f "$out/$id.err"
-		jq -r '"\(.extra_data.student): \(.score)/\(.extra_data.max_score)\(if (.extra_data.messages | length) > 0 then " (\(.extra_data.messages | length) lines to check)" else "" end)"' "$out/$id/results.json"
+		jq -r '(.extra_data.messages | length) as $m
+			| "\(.extra_data.student): \(.score)/\(.extra_data.max_score)"
+			+ (if .extra_data.answered == 0 then " (nothing answered)" else "" end)
+			+ (if $m > 0 then " (\($m) line\(if $m > 1 then "s" else "" end) to check)" else "" end)' "$out/$id/results.json"
 	else
 		echo "$id: not graded: $(head -n 1 "$out/$id.err")"
 	fi

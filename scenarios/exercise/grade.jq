@@ -16,6 +16,7 @@
 # no answer; a question answered twice keeps the last line.
 
 # --- normalising one item ----------------------------------------------------
+def short: if length > 60 then .[0:57] + "..." else . end;
 def trim: sub("^[\\s`'\"]+"; "") | sub("[\\s`'\".]+$"; "");
 
 # a TCP state as netstat, ss, tcpobserve or a textbook writes it
@@ -85,7 +86,9 @@ def item_norm($c):
 	elif $c.item == "side" then
 		(ascii_downcase | trim | sub("^the\\s+"; "")) as $s
 		| (($c.aliases // {}) | to_entries | map({key: (.key | ascii_downcase | addr_norm // .), value}) | from_entries) as $al
-		| if ($s | IN("client", "server", "both")) then $s else ($al[$s | addr_norm // ""] // $s) end
+		| ([$s | scan("\\b(client|server|both)\\b")[0]] | unique) as $named
+		| if ($named | length) == 1 then $named[0]
+		  else ($al[$s | addr_norm // ""] // $s) end
 	elif $c.item == "word" then word_norm($c.synonyms)
 	else trim end;
 
@@ -105,14 +108,14 @@ def value($c):
 	. as $raw
 	| if $c.type == "number" then
 		(number_norm) as $n
-		| if $n == null then {error: "could not read `\($raw)` as a number"} else {ok: $n} end
+		| if $n == null then {error: "could not read `\($raw | short)` as a number"} else {ok: $n} end
 	  elif $c.type == "exact" then
 		(item_norm($c)) as $v
-		| if $v == null then {error: "could not read `\($raw)` as \(item_name($c))"} else {ok: $v} end
+		| if $v == null then {error: "could not read `\($raw | short)` as \(item_name($c))"} else {ok: $v} end
 	  else
 		[items($c)[] | {raw: ., v: item_norm($c)}] as $is
 		| ([$is[] | select(.v == null) | .raw]) as $bad
-		| if ($bad | length) > 0 then {error: "could not read \($bad | map("`\(.)`") | join(", ")) as \(item_name($c))"}
+		| if ($bad | length) > 0 then {error: "could not read \($bad[0:3] | map("`\(short)`") | join(", "))\(if ($bad | length) > 3 then " (and \($bad | length - 3) more)" else "" end) as \(item_name($c))"}
 		  elif $c.type == "set" then {ok: ([$is[].v] | unique)}
 		  else {ok: [$is[].v]} end
 	  end;
@@ -131,7 +134,12 @@ def parse($name; $ids):
 		  else "Q\($m.n | tonumber)" as $q
 			| (if .seen[$q] then .messages += ["\($name) line \($l.line): \($q) answered again (line \(.seen[$q])): the last answer counts"] else . end)
 			| .seen[$q] = $l.line
-			| if $m.a == "" then del(.answers[$q]) else .answers[$q] = {text: $m.a, line: $l.line} end
+			| if $m.a == "" then del(.answers[$q])
+			  # jq's regex splitting is quadratic: a hostile line is not read
+			  elif ($m.a | length) > 1000 then
+				.answers[$q] = {text: "\($m.a[0:40])...", line: $l.line,
+					error: "an answer of \($m.a | length) characters (at most 1000)"}
+			  else .answers[$q] = {text: $m.a, line: $l.line} end
 		  end)
 	| del(.seen);
 
@@ -140,7 +148,7 @@ def judge($q; $a):
 	$q.compare as $c
 	| ($q.answer | value($c)) as $k
 	| if $a == null then {score: 0, verdict: "not answered"}
-	  else ($a.text | value($c)) as $s
+	  else (if $a.error then {error: $a.error} else $a.text | value($c) end) as $s
 	  | if $s.error then {score: 0, verdict: "\($s.error) (line \($a.line)): no points", error: $s.error}
 	  elif $k.error then {score: 0, verdict: "the key's answer cannot be read (\($k.error)): tell the instructor"}
 	  elif $c.type == "number" then

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016,SC2034 # wait_for conditions are single-quoted, evaluated later
 # run.sh VARIANT.json DIR — run one student's variant of the lab for real
 # (scenarios/lib.sh: a network namespace of its own as root, the live
 # observer, real clients) and write DIR/report.json (the scenario report,
@@ -85,6 +86,7 @@ at() {
 # lines NAME REGEX: how many lines of NAME's output match REGEX
 lines() { grep -cE -- "$2" "$SC_TMP/$1.out" 2>/dev/null; }
 # wait_for TIMEOUT CONDITION...: poll the shell CONDITION until it holds
+# (conditions are single-quoted: evaluated, with their variables, each time)
 wait_for() {
 	local deadline
 	deadline=$(sc_deadline "$1")
