@@ -37,7 +37,7 @@ struct cdp {
 	int wfd, rfd;
 	char *buf;
 	size_t len, cap;
-	const char *session;
+	char *session;
 	double deadline;
 	json_t *console, *exceptions, *requests;
 };
@@ -60,7 +60,8 @@ cdp_send(struct cdp *c, int id, const char *method, json_t *params)
 
 	if (c->session)
 		json_object_set_new(m, "sessionId", json_string(c->session));
-	s = json_dumps(m, JSON_COMPACT);
+	if ((s = json_dumps(m, JSON_COMPACT)) == NULL)
+		errx(1, "%s: cannot encode the request", method);
 	if (write(c->wfd, s, strlen(s) + 1) != (ssize_t)strlen(s) + 1)
 		err(1, "write to chromium");
 	free(s);
@@ -102,7 +103,7 @@ static json_t *
 cdp_read(struct cdp *c)
 {
 	for (;;) {
-		char *nul = memchr(c->buf, '\0', c->len);
+		char *nul = c->len ? memchr(c->buf, '\0', c->len) : NULL;
 		struct pollfd pfd = { c->rfd, POLLIN, 0 };
 		double left = c->deadline - now();
 		ssize_t r;
@@ -187,8 +188,11 @@ chromium_stop(void)
 			usleep(100000);
 		browser_pid = 0;
 	}
-	if (asprintf(&cmd, "rm -rf %s", browser_dir) >= 0 && system(cmd) != 0)
+	if (asprintf(&cmd, "rm -rf %s", browser_dir) < 0)
+		return;
+	if (system(cmd) != 0)
 		warnx("could not remove %s", browser_dir);
+	free(cmd);
 }
 
 static void
@@ -313,7 +317,7 @@ main(int argc, char **argv)
 	char url[PATH_MAX + 8], *abs;
 	int w = 1280, h = 900, opt;
 	double timeout = 60;
-	json_t *r, *report, *value = json_null();
+	json_t *r, *target, *report, *value = json_null();
 
 	while ((opt = getopt(argc, argv, "e:m:s:w:H:t:")) != -1) {
 		switch (opt) {
@@ -338,11 +342,13 @@ main(int argc, char **argv)
 	c.deadline = now() + timeout;
 	chromium_start(&c, browser_dir);
 
-	r = cdp_call(&c, "Target.createTarget", json_pack("{s:s}", "url",
+	target = cdp_call(&c, "Target.createTarget", json_pack("{s:s}", "url",
 	    "about:blank"));
 	r = cdp_call(&c, "Target.attachToTarget", json_pack("{s:O, s:b}",
-	    "targetId", json_object_get(r, "targetId"), "flatten", 1));
+	    "targetId", json_object_get(target, "targetId"), "flatten", 1));
 	c.session = strdup(json_string_value(json_object_get(r, "sessionId")));
+	json_decref(target);
+	json_decref(r);
 	json_decref(cdp_call(&c, "Runtime.enable", NULL));
 	json_decref(cdp_call(&c, "Log.enable", NULL));
 	json_decref(cdp_call(&c, "Network.enable", NULL));
@@ -365,6 +371,7 @@ main(int argc, char **argv)
 		    "value"));
 		if (value == NULL)
 			value = json_null();
+		json_decref(r);
 	}
 	report = json_pack("{s:s, s:O, s:O, s:O, s:o}", "url", url, "console",
 	    c.console, "exceptions", c.exceptions, "requests", c.requests,
@@ -374,8 +381,15 @@ main(int argc, char **argv)
 	json_dumpf(report, stdout, JSON_COMPACT);
 	putchar('\n');
 
+	free(c.session);
 	c.session = NULL;
 	cdp_send(&c, 999999, "Browser.close", NULL);
 	close(c.wfd);
+	json_decref(report);
+	json_decref(c.console);
+	json_decref(c.exceptions);
+	json_decref(c.requests);
+	free(c.buf);
+	free(abs);
 	return 0;
 }

@@ -44,6 +44,7 @@ int thin_plan(const char *s, size_t n, struct thin *t);
 void thin_emit(FILE *out, const char *s, size_t n, const struct thin *t,
     void (*emit)(FILE *, const char *, size_t));
 
+/* Frees what thin_plan allocated (safe on a zeroed or freed plan). */
 void thin_free(struct thin *t);
 
 #endif
