@@ -36,15 +36,25 @@ def served_lines($r; $v; $p):
 		"  - could not tell how the clients were served: \($v.served_reason // "missing data")"
 		+ ev(($v.preconditions.evidence // [".connections"]) | join(", "))
 	else
-		(if $v.served == "sequentially" then
+		($v.served_source == "wire") as $wire
+		| (if $v.served == "sequentially" and $wire then
 			"  - served SEQUENTIALLY: the server sent \($r.clients[1].name) its daytime line"
 			+ " \($v.daytime_gap | f3) s after \($r.clients[0].name)'s, only once it had closed the first"
-			+ " connection" + (if $p.sleep then " (daytimed sleeps \($p.sleep) s before closing)" else "" end)
-		 else
+			+ " connection"
+		 elif $v.served == "sequentially" then
+			"  - served SEQUENTIALLY: \($r.clients[1].name) printed its daytime line"
+			+ " \($v.daytime_gap | f3) s after \($r.clients[0].name)"
+		 elif $wire then
 			"  - served CONCURRENTLY: the server sent the second daytime line while the first connection"
 			+ " was still open; the two lines passed \($v.daytime_gap | if . < 0 then -. else . end | f3)"
 			+ " s apart\(if $v.same_second then ", the same second" else "" end)"
+		 else
+			"  - served CONCURRENTLY: the clients printed their daytime lines"
+			+ " \($v.daytime_gap | if . < 0 then -. else . end | f3) s apart"
 		 end)
+		+ (if $v.served == "sequentially" and $p.sleep and ($p.own_server | not) then
+			" (daytimed sleeps \($p.sleep) s before closing)"
+		   else "" end)
 		+ (if $v.served_source == "wire" then " (packet times)" else " (the clients' stamps: no capture)" end)
 		+ ev(".clients[0].daytime (\(dayline($r.clients[0]))), .clients[1].daytime (\(dayline($r.clients[1])))"
 			+ (if $v.served_source == "wire" then ", .verdict.preconditions.evidence" else "" end))

@@ -45,6 +45,16 @@ sc_client_start() {
 		> >(sc_stamp >"$SC_TMP/$name.out") 2>&1 &
 	SC_CLIENT_PID[$name]=$!
 	SC_PIDS+=("$!")
+	SC_CLIENT_START[$name]=$(sc_start_time "$!")
+}
+
+# sc_start_time PID: the start time of PID in clock ticks after boot (field
+# 22 of /proc/PID/stat), empty when it is gone.
+sc_start_time() {
+	local stat f
+	{ IFS= read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
+	read -r -a f <<<"${stat##*) }"
+	echo "${f[19]}"
 }
 
 # sc_client_start_as NAME - CMD...: sc_client_start called the way sc_bg is
@@ -71,16 +81,16 @@ sc_client_send() {
 	printf '%s\n' "$2" >&"${SC_CLIENT_FD[$1]}"
 }
 
-# sc_client_json NAME: the client as JSON: name, pid, its stamped output
+# sc_client_json NAME: the client as JSON: name, pid, start (sc_start_time), its stamped output
 # lines [{"t": epoch, "text": "..."}] and what was typed on its stdin
 # ("typed", same shape).
 sc_client_json() {
 	local typed=$SC_TMP/$1.typed
 	[ -e "$typed" ] || : >"$typed"
 	jq -Rn --arg name "$1" --argjson pid "${SC_CLIENT_PID[$1]:-null}" \
-		--rawfile typed "$typed" '
+		--argjson start "${SC_CLIENT_START[$1]:-null}" --rawfile typed "$typed" '
 		def stamped: capture("^(?<t>[0-9.]+)\t(?<text>.*)$") | {t: (.t | tonumber), text};
-		{name: $name, pid: $pid,
+		{name: $name, pid: $pid, start: $start,
 		 lines: [inputs | stamped],
 		 typed: [$typed | split("\n")[] | select(length > 0) | stamped]}' <"$SC_TMP/$1.out"
 }

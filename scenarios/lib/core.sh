@@ -15,7 +15,7 @@ SC_WATCHDOG=
 SC_ATTEMPT=${SC_ATTEMPT:-1}
 SC_MISSED=()
 SC_SCRIPT=()
-declare -A SC_CLIENT_PID=() SC_CLIENT_FD=()
+declare -A SC_CLIENT_PID=() SC_CLIENT_FD=() SC_CLIENT_START=()
 
 # sc_init NAME: start a scenario: private temp dir, and the traps that make
 # sc_cleanup run whatever happens (normal exit, error, SIGINT, SIGTERM).

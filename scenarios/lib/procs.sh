@@ -135,24 +135,27 @@ sc_server_json() {
 
 # sc_ptree PID: the process tree under PID as JSON: {"root": PID, "text":
 # the tree drawn as `pstree -pA PID` draws it, "processes": [{pid, ppid,
-# stat, comm, args}]} with PID first and its descendants after, in pid
+# stat, start, comm, args}]} with PID first and its descendants after, in pid
 # order. The one way tcplab reads a process tree: descendants through
 # /proc/PID/task/*/children (a listing of all of /proc was seen to miss
 # live processes on a machine busy forking), each read from /proc/PID/stat
-# and cmdline; stat is the state letter (Z: a zombie).
+# and cmdline; stat is the state letter (Z: a zombie), start the start time
+# in clock ticks after boot (a pid and its start name one process: pids
+# are reused, within minutes on a busy machine).
 sc_ptree() {
-	local root=$1 todo=("$1") next pid kid f stat comm st ppid argv rows=()
+	local root=$1 todo=("$1") next pid kid f stat comm st ppid start argv rows=()
 	while [ "${#todo[@]}" -gt 0 ]; do
 		next=()
 		for pid in "${todo[@]}"; do
 			{ IFS= read -r stat <"/proc/$pid/stat"; } 2>/dev/null || continue
 			comm=${stat#*(} comm=${comm%)*}
-			read -r st ppid _ <<<"${stat##*) }"
+			read -r -a f <<<"${stat##*) }"
+			st=${f[0]} ppid=${f[1]} start=${f[19]}
 			argv=()
 			{ mapfile -d '' -t argv <"/proc/$pid/cmdline"; } 2>/dev/null
 			[ "${#argv[@]}" -gt 0 ] || argv=("[$comm]")
 			f="${argv[*]}"
-			rows+=("$pid	$ppid	$st	${comm//	/ }	${f//	/ }")
+			rows+=("$pid	$ppid	$st	$start	${comm//	/ }	${f//	/ }")
 			for f in /proc/"$pid"/task/*/children; do
 				kid=()
 				{ read -r -a kid <"$f"; } 2>/dev/null	# no newline: status 1

@@ -1,7 +1,7 @@
-# ptree.jq — sc_ptree's lines "PID<TAB>PPID<TAB>STAT<TAB>COMM<TAB>ARGS" (jq -Rn
+# ptree.jq — sc_ptree's lines "PID<TAB>PPID<TAB>STAT<TAB>START<TAB>COMM<TAB>ARGS" (jq -Rn
 # --argjson root PID) to {root, text, processes}; text drawn as `pstree -pA` (children by name).
 [inputs | split("\t") | {pid: (.[0] | tonumber), ppid: (.[1] | tonumber), stat: .[2],
-	comm: .[3], args: .[4]}]
+	start: (.[3] | tonumber), comm: .[4], args: .[5]}]
 | sort_by(if .pid == $root then -1 else .pid end) as $ps
 | def spaces($n): [range(0; $n)] | map(" ") | add // "";
   def tree($p):

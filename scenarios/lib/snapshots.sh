@@ -116,8 +116,8 @@ sc_moment() {
 
 # sc_check_moment ID LABEL WANT CONDITION TIMEOUT [GIVE_UP]: take the lab's
 # moment ID: poll (sc_wait_snapshot; the server's process tree is $tree,
-# taken at each poll only when a condition uses it, else once the condition
-# held) until CONDITION holds, and record that snapshot (sc_moment). With
+# taken at each poll when a condition uses it or SC_SETTLE=1, else once the
+# condition held) until CONDITION holds, and record that snapshot (sc_moment). With
 # SC_SETTLE=1 the condition must hold twice in a row on the same picture
 # (for conditions that cannot tell a settled moment from a passing one:
 # a student's server). If it
@@ -130,7 +130,7 @@ sc_moment() {
 sc_check_moment() {
 	local id=$1 label=$2 want=$3 rc=0 seen why empty tree=0
 	empty="{\"time\": $EPOCHREALTIME, \"sockets\": []}"
-	[[ $4${6:-} == *'$tree'* ]] && tree=1
+	[[ $4${6:-} == *'$tree'* ]] || [ "${SC_SETTLE:-0}" = 1 ] && tree=1
 	SC_SAME_TWICE=${SC_SETTLE:-0} SC_WITH_TREE=$tree SC_GIVE_UP=${6:-false} \
 		sc_wait_snapshot "$4" "$5" >/dev/null || rc=$?
 	[ "$tree" = 1 ] || SC_TREE=$(sc_ptree "$SC_SERVER_PID")
