@@ -59,7 +59,7 @@ def served_lines($r; $v; $p):
 		+ ev(".clients[0].daytime (\(dayline($r.clients[0]))), .clients[1].daytime (\(dayline($r.clients[1])))"
 			+ (if $v.served_source == "wire" then ", .verdict.preconditions.evidence" else "" end))
 		+ (if $v.clients_gap != null and $v.wire_gap != null then
-			"\n      telnet printed them \($v.clients_gap | f3) s apart (the lab's view, stamped by our shell"
+			"\n      telnet printed them \($v.clients_gap | fabs | f3) s apart (the lab's view, stamped by our shell"
 			+ " as it read them: late when the machine is busy)"
 		   else "" end)
 	end;
