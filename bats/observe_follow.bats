@@ -79,7 +79,7 @@ record() {
 # at SECS USECS: a record header's time fields replaced (stdin to stdout).
 at() { le32 "$1"; le32 "$2"; tail -c +9; }
 
-@test "after its connection is written, a TIME_WAIT's restart and expiry are told in capture time" {
+@test "after its connection is written (--hold 0), a TIME_WAIT's restart and expiry are told in capture time" {
 	# server-close: the server is in TIME_WAIT from its last packet but one.
 	# Then, 5 s later, the client's FIN comes again (its final ACK was lost):
 	# Linux restarts the 60 s; and 70 s later a packet of another flow moves
@@ -90,18 +90,23 @@ at() { le32 "$1"; le32 "$2"; tail -c +9; }
 		record 6 "$GOLDEN/server-close.pcap" | at $((s0 + 6)) "$u0"
 		record 0 "$GOLDEN/refused.pcap" | at $((s0 + 70)) "$u0"
 	} >"$T/tw.pcap"
-	run --separate-stderr "$BIN/tcpobserve" --follow -r "$T/tw.pcap"
+	run --separate-stderr "$BIN/tcpobserve" --follow --hold 0 -r "$T/tw.pcap"
 	assert_success
 	echo "$output" >"$T/tw.jsonl"
 	assert_equal "$(jq -c -s '[.[] | select(.event != "state") | [.event, .id, .side, .how]]' "$T/tw.jsonl")" \
 		'[["end",1,null,null],["time_wait_restart",1,"server","FIN again"],["time_wait_end",1,"server","expired"],["end",2,null,null]]'
-	# written 1 s after its last packet, with its TIME_WAIT running
+	# written 1 s after its last packet (over the hold), its TIME_WAIT running
 	assert_equal "$(jq -s '.[] | select(.event == "end" and .id == 1) | .connection.time_wait[0].ended' "$T/tw.jsonl")" null
 	local since=$(jq -s '.[] | select(.event == "end" and .id == 1) | .connection.time_wait[0].since' "$T/tw.jsonl")
 	# the restart at the repeated FIN (6 s after the first packet), the end 60 s after it
 	assert_equal "$(jq -c -s '[.[] | select(.event | startswith("time_wait")) | [.t, .until]]' "$T/tw.jsonl")" \
 		"[[6,66],[66,66]]"
 	[ "$(echo "$since < 2" | bc)" = 1 ]
+	# held whole (the default), the same story is in the record itself:
+	# the repeated FIN restarts its TIME_WAIT, which ends 60 s later
+	"$BIN/tcpobserve" --follow -r "$T/tw.pcap" >"$T/held.jsonl"
+	assert_equal "$(jq -c -s '[.[] | select(.event == "end" and .id == 1) | .connection.time_wait[0] | [.until, .ended]]' "$T/held.jsonl")" "[[66,66]]"
+	assert_equal "$(jq -c -s '[.[] | select(.event == "state" and .id == 1)][-1] | [.t, .old, .new, .packet]' "$T/held.jsonl")" '[66,"TIME_WAIT","CLOSED",null]'
 }
 
 @test "--follow --text prints aligned columns like tcpstates" {
@@ -119,7 +124,7 @@ at() { le32 "$1"; le32 "$2"; tail -c +9; }
 	NS=tcplab-follow-$$
 	ip netns add "$NS"
 	ip -n "$NS" link set lo up
-	ip netns exec "$NS" "$BIN/tcpobserve" -i lo --follow -o "$T/ev.jsonl" 'tcp port 7001' \
+	ip netns exec "$NS" "$BIN/tcpobserve" -i lo --follow --hold 0 -o "$T/ev.jsonl" 'tcp port 7001' \
 		2>"$T/obs.err" 3>&- &
 	local obs=$!
 	PIDS+=($obs)
@@ -141,7 +146,7 @@ at() { le32 "$1"; le32 "$2"; tail -c +9; }
 	refute grep -q closed "$T/c.out"
 	echo go >"$T/go"
 	wait_for "$T/c.out" '^closed$'
-	# the close, and 1 s of capture time later (the clock: live) its end
+	# the close, and (--hold 0) 1 s of capture time later (the clock, live) its end
 	wait_for "$T/ev.jsonl" '"event":"end"' 20
 	kill -INT $obs
 	wait $obs

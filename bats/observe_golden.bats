@@ -236,7 +236,7 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 	assert_output '[true,true,true]'
 }
 
-@test "lost-final-ack: the server retransmits its FIN from LAST_ACK; still one connection" {
+@test "lost-final-ack: the server retransmits its FIN from LAST_ACK; still one connection, the client's TIME_WAIT restarts" {
 	golden lost-final-ack
 	assert_equal "$(nconn)" 1
 	assert_equal "$(states 1 client)" "CLOSED SYN_SENT $ACTIVE"
@@ -252,4 +252,9 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 	run cfield 1 '[.packets[] | select(.from == "server" and (.flags | test("F"))) | .t][0] as $fin
 		| [.states.client[-1].t == $fin, .time_wait[0].since == $fin]'
 	assert_output '[true,true]'
+	# but it restarts the 60 s (Linux: a duplicate FIN in TIME_WAIT re-arms
+	# the timer, tcp_timewait_state_process): until follows the retransmission
+	run cfield 1 '[.packets[] | select(.from == "server" and (.flags | test("F"))) | .t][1] as $again
+		| (.time_wait[0].until - $again) * 1e6 | round'
+	assert_output 60000000
 }

@@ -35,12 +35,15 @@ teardown() {
 		assert_success
 		assert_line --regexp '^eof after 2[0-9] bytes'
 	done
-	# the last ACKs: wait until no socket is left in LAST_ACK or FIN_WAIT
-	for ((i = 0; i < 100; i++)); do
-		ip netns exec "$NS" ss -tan state last-ack state fin-wait-1 | grep -q 7001 || break
+	# readiness: tcpobserve writes -w packet by packet live, before it
+	# tracks each: once the file shows the 3 connections closed (the
+	# clients CLOSED at the last ACK), it has them all
+	for ((i = 0; i < 500; i++)); do
+		[ "$("$BIN/tcpobserve" -r "$T/live.pcap" --summary 2>/dev/null |
+		    jq '[.connections[] | select(.states.client[-1].state == "CLOSED")] | length')" = 3 ] &&
+			break
 		sleep 0.02
 	done
-	sleep 0.2
 	kill -INT $obs
 	wait $obs
 	[ -s "$T/live.json" ]

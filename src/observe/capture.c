@@ -272,8 +272,16 @@ capture_run(struct capture *c, capture_fn *fn, void *ctx,
 			ret = c->live || ferror(c->fp) ? -1 : 1;
 			break;
 		}
-		if (c->dump != NULL)
+		if (c->dump != NULL) {
 			pcap_dump((u_char *)c->dump, h, data);
+			/* live: whole packets in -w FILE as they come (readable) */
+			if (c->live && pcap_dump_flush(c->dump) == -1) {
+				snprintf(err, CAPTURE_ERRLEN, "%s: %s", c->o->write,
+				    strerror(errno));
+				ret = -1;
+				break;
+			}
+		}
 		if (fn(ctx, h, data) != 0)
 			break;
 		if (c->o->count > 0 && ++n >= c->o->count)

@@ -27,6 +27,7 @@ struct conn {
 	uint32_t hi_end[2];		/* highest relative payload end */
 	uint64_t npkts[2];
 	uint8_t told[2];		/* timeline entries told (--follow) */
+	uint8_t held;			/* finished, counted in nheld */
 	struct fsm fsm;
 	struct zeek zeek;
 	struct pkt *pkts;

@@ -349,8 +349,8 @@ follow_conn(void *ctx, const struct conn *c)
 		const struct fsm_side *x = &fsm->side[r];
 
 		if (x->k.state == FSM_TIME_WAIT && x->tw_end < 0 &&
-		    x->k.tw_since + FSM_TIME_WAIT_US > f->st->tend)
-			remember(f, c, r, x->k.tw_since + FSM_TIME_WAIT_US);
+		    fsm_tw_until(x) > f->st->tend)
+			remember(f, c, r, fsm_tw_until(x));
 	}
 }
 

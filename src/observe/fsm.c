@@ -123,6 +123,7 @@ fsm_init(struct fsm *f, int from, const struct seg *s, int64_t t)
 	for (r = 0; r < 2; r++) {
 		f->side[r].k.tw_since = -1;
 		f->side[r].tw_end = -1;
+		f->side[r].tw_restart = -1;
 	}
 	if ((s->flags & (SEG_SYN | SEG_ACK)) == SEG_SYN) {
 		push(&f->side[FSM_CLIENT], t, FSM_CLOSED);
@@ -273,6 +274,8 @@ step_fin(struct fsm *f, int from, const struct seg *s, int64_t t)
 	if (!p->k.got_fin) {
 		tentative(f, p, FSM_UNC_RXFIN);
 		rx_fin(p, t);
+	} else if (p->k.state == FSM_TIME_WAIT && t > p->k.tw_since) {
+		p->tw_restart = t;	/* the FIN again: Linux re-arms 60 s */
 	}
 }
 
@@ -311,13 +314,20 @@ fsm_expire(struct fsm *f, int64_t now)
 
 	for (r = 0; r < 2; r++) {
 		struct fsm_side *x = &f->side[r];
-		int64_t until = x->k.tw_since + FSM_TIME_WAIT_US;
+		int64_t until = fsm_tw_until(x);
 
 		if (x->k.state == FSM_TIME_WAIT && until <= now) {
 			push(x, until, FSM_CLOSED);
 			x->tw_end = until;
 		}
 	}
+}
+
+int64_t
+fsm_tw_until(const struct fsm_side *x)
+{
+	return (x->tw_restart > x->k.tw_since ? x->tw_restart :
+	    x->k.tw_since) + FSM_TIME_WAIT_US;
 }
 
 void

@@ -48,6 +48,7 @@ struct fsm_side {
 	uint32_t undo_seq[FSM_NUNC];	/* order in which they were taken */
 	uint8_t unconf;		/* FSM_UNC_* */
 	int64_t fin_t;		/* when our FIN was last seen on the wire */
+	int64_t tw_restart;	/* -1, or the peer's FIN again in TIME_WAIT */
 	int64_t tw_end;		/* -1, or when TIME_WAIT really ended */
 	int64_t t[FSM_MAXSTEPS];
 	uint8_t st[FSM_MAXSTEPS];
@@ -85,6 +86,13 @@ void fsm_expire(struct fsm *f, int64_t now);
 
 /* A new SYN took over the 4-tuple at t: TIME_WAIT ends there (Linux tw kill). */
 void fsm_kill_time_wait(struct fsm *f, int64_t t);
+
+/*
+ * When side x's TIME_WAIT ends unless something cuts it short: 60 s after
+ * it began, or after the peer's FIN last came again (Linux restarts the
+ * timer then: the peer never got our ACK).
+ */
+int64_t fsm_tw_until(const struct fsm_side *x);
 
 /* Whether nothing but a new connection can happen on this tuple any more. */
 int fsm_finished(const struct fsm *f);

@@ -203,9 +203,9 @@ header(FILE *out, const struct conn *c, int64_t t0)
 			continue;
 		fprintf(out, "  TIME_WAIT:    %s, %.6f s until %.6f s%s\n",
 		    who_names[r], (double)(x->k.tw_since - t0) / 1e6,
-		    (double)(x->k.tw_since + FSM_TIME_WAIT_US - t0) / 1e6,
+		    (double)(fsm_tw_until(x) - t0) / 1e6,
 		    x->tw_end < 0 ? " (the capture ended before it expired)" :
-		    x->tw_end < x->k.tw_since + FSM_TIME_WAIT_US ?
+		    x->tw_end < fsm_tw_until(x) ?
 		    " (cut short: new SYN or RST)" : "");
 		n++;
 	}

@@ -1,6 +1,6 @@
 # tcpobserve: the wire view (pcap -> per-connection TCP state timelines).
 PROGS += tcpobserve
-OBSERVE_TRACK_OBJS = observe/track.o observe/conn.o observe/roles.o observe/twtab.o observe/conntab.o \
+OBSERVE_TRACK_OBJS = observe/track.o observe/expq.o observe/conn.o observe/roles.o observe/twtab.o observe/conntab.o \
              observe/fsm.o observe/zeek.o observe/decode.o
 tcpobserve_OBJS += observe/tcpobserve.o observe/capture.o observe/rawfile.o \
                    $(OBSERVE_TRACK_OBJS) \

@@ -130,7 +130,7 @@ time_waits(struct jw *w, const struct fsm *f, int64_t t0)
 		JW_NEXT(w, "since");
 		jw_secs(w, x->k.tw_since - t0);
 		JW_NEXT(w, "until");
-		jw_secs(w, x->k.tw_since + FSM_TIME_WAIT_US - t0);
+		jw_secs(w, fsm_tw_until(x) - t0);
 		JW_NEXT(w, "ended");
 		if (x->tw_end >= 0)
 			jw_secs(w, x->tw_end - t0);

@@ -43,6 +43,9 @@ static const char usage_text[] =
 "  --follow      events as they happen, one JSON object per line, flushed:\n"
 "                state changes, connection ends (the summary record),\n"
 "                TIME_WAIT ends; with --text, aligned columns\n"
+"  --hold N      hold at most N finished connections whole until their\n"
+"                TIME_WAIT ends (default 16384); beyond, the oldest are\n"
+"                written 1 s after their last packet (memory)\n"
 "  --snapshot    the kernel's TCP sockets now (sock_diag), see --snapshot -h\n"
 "  -h, --help    this text\n"
 "  --version     print the version\n";
@@ -51,6 +54,7 @@ struct options {
 	struct capture_opts cap;
 	const char *outfile;
 	int text, summary, follow;
+	long hold;		/* --hold, or -1 */
 };
 
 /* One observation: the capture, the tracker and the writer it feeds. */
@@ -132,6 +136,7 @@ parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "follow", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "hold", required_argument, NULL, 'H' },
 		{ "summary", no_argument, NULL, 'S' },
 		{ "text", no_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
@@ -154,6 +159,12 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			usage(stdout, 0);
+			break;
+		case 'H':
+			errno = 0;
+			o->hold = strtol(optarg, &end, 10);
+			if (errno || *end || *optarg == '\0' || o->hold < 0)
+				errx(2, "--hold: not a count: %s", optarg);
 			break;
 		case 'i':
 			o->cap.iface = optarg;
@@ -237,6 +248,8 @@ open_writer(struct run *run, const struct options *o)
 		capture_describe(run->cap, &info);
 		report_set_source(run->rep, &info, track_stats(run->tr));
 	}
+	if (o->hold >= 0)
+		track_set_hold(run->tr, (size_t)o->hold);
 }
 
 /*
@@ -282,7 +295,7 @@ finish(struct run *run, const struct options *o, const char *trunc)
 int
 main(int argc, char **argv)
 {
-	struct options o = { 0 };
+	struct options o = { .hold = -1 };
 	struct run run = { 0 };
 	char errbuf[CAPTURE_ERRLEN] = "";
 	const char *trunc;

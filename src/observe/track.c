@@ -3,15 +3,16 @@
  *
  * Memory follows the connections open at once, not the file. A connection
  * that can no longer change (both sides CLOSED or in TIME_WAIT) is queued
- * to be written TRACK_LINGER_US of *capture time* after its last packet
- * (time for a lost final ACK and a retransmitted FIN to show), or earlier
- * when a new SYN reuses its 4-tuple; then it is emitted and its memory
- * recycled. If a side is still in TIME_WAIT then, only the tuple and the
- * second its TIME_WAIT ends stay behind, in twtab (16 bytes for IPv4):
- * enough to see that a later packet belongs to the written connection
- * (counted in the capture's packets, nothing else) and that a SYN starts a
- * new one. The expiry queue is a FIFO: every entry is "last packet +
- * TRACK_LINGER_US", so entries arrive in time order.
+ * to be written 60 s of *capture time* after its last packet (which covers
+ * its TIME_WAIT), or earlier when a new SYN reuses its 4-tuple; then it is
+ * emitted and its memory recycled. When more than TRACK_HOLD such
+ * connections are held, the oldest are written early, TRACK_LINGER_US
+ * after their last packet at the soonest; if a side is still in TIME_WAIT
+ * then, only the tuple and the second its TIME_WAIT ends stay behind, in
+ * twtab (16 bytes for IPv4): enough to see that a later packet belongs to
+ * the written connection (counted in the capture's packets, nothing else)
+ * and that a SYN starts a new one. The expiry queue is a FIFO: every entry
+ * is "last packet + 60 s", so entries arrive in time order.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "expq.h"
 #include "roles.h"
 #include "track.h"
 #include "twtab.h"
@@ -26,22 +28,16 @@
 /* How many connections ahead in the expiry queue their slots are fetched. */
 #define PREFETCH	8
 
-struct expent {
-	struct conn *c;
-	uint32_t gen;
-	int64_t at;
-};
-
 struct track {
 	struct conntab *tab;
 	struct conn *head, *tail, *free;
-	struct expent *q;
-	size_t qcap, qhead, qlen;
+	struct expq q;			/* finished connections, by due time */
 	struct roles known;		/* servers seen so far */
 	struct twtab *tw;		/* written connections in TIME_WAIT */
 	int failed;			/* errno of a failure in expire() */
 	uint64_t next_id;
 	int keep_packets;
+	size_t hold, nheld;		/* finished connections held whole */
 	track_emit_fn *emit;
 	void *ctx;
 	const struct track_events *ev;	/* --follow, or NULL */
@@ -66,29 +62,25 @@ track_new(int keep_packets, track_emit_fn *emit, void *ctx)
 	tr->emit = emit;
 	tr->ctx = ctx;
 	tr->next_id = 1;
+	tr->hold = TRACK_HOLD;
 	return tr;
 }
 
-static int
-qpush(struct track *tr, struct conn *c)
+void
+track_set_hold(struct track *tr, size_t hold)
 {
-	if (tr->qlen == tr->qcap) {
-		size_t ncap = tr->qcap ? tr->qcap * 2 : 1024, i;
-		struct expent *nq = malloc(ncap * sizeof *nq);
+	tr->hold = hold;
+}
 
-		if (nq == NULL)
-			return -1;
-		for (i = 0; i < tr->qlen; i++)
-			nq[i] = tr->q[(tr->qhead + i) & (tr->qcap - 1)];
-		free(tr->q);
-		tr->q = nq;
-		tr->qcap = ncap;
-		tr->qhead = 0;
-	}
-	tr->q[(tr->qhead + tr->qlen) & (tr->qcap - 1)] =
-	    (struct expent){ c, c->gen, c->expire_at };
-	tr->qlen++;
-	return 0;
+/* c is finished (or not any more): counts the connections held whole. */
+static void
+hold(struct track *tr, struct conn *c, int finished)
+{
+	if (finished && !c->held)
+		tr->nheld++;
+	else if (!finished && c->held)
+		tr->nheld--;
+	c->held = (uint8_t)finished;
 }
 
 void
@@ -137,8 +129,8 @@ remember(struct track *tr, const struct conn *c, int64_t now)
 		const struct fsm_side *x = &c->fsm.side[r];
 
 		if (x->k.state == FSM_TIME_WAIT && x->tw_end < 0 &&
-		    x->k.tw_since + FSM_TIME_WAIT_US > until)
-			until = x->k.tw_since + FSM_TIME_WAIT_US;
+		    fsm_tw_until(x) > until)
+			until = fsm_tw_until(x);
 	}
 	if (until <= now)
 		return 0;
@@ -154,6 +146,7 @@ retire(struct track *tr, struct conn *c, int64_t now, int keep)
 {
 	int rc = 0;
 
+	hold(tr, c, 0);
 	fsm_expire(&c->fsm, now);
 	tell(tr, c, NULL);
 	tr->emit(tr->ctx, c);
@@ -179,20 +172,20 @@ retire(struct track *tr, struct conn *c, int64_t now, int keep)
 static void
 expire(struct track *tr, int64_t now)
 {
-	while (tr->qlen > 0) {
-		struct expent *e = &tr->q[tr->qhead];
-		struct expent *ahead = &tr->q[(tr->qhead + PREFETCH) &
-		    (tr->qcap - 1)];
+	while (tr->q.len > 0) {
+		struct expent *e = expq_at(&tr->q, 0);
+		struct expent *ahead = expq_at(&tr->q, PREFETCH);
+		int live = e->c->gen == e->gen && e->c->expire_at == e->at;
 
-		if (e->at > now)
+		/* due: 60 s after its last packet, or over the hold and 1 s */
+		if (live && e->at > now && (tr->nheld <= tr->hold ||
+		    e->at - FSM_TIME_WAIT_US + TRACK_LINGER_US > now))
 			break;
-		if (tr->qlen > PREFETCH && ahead->c->gen == ahead->gen)
+		if (tr->q.len > PREFETCH && ahead->c->gen == ahead->gen)
 			twtab_prefetch(tr->tw, &ahead->c->key);
-		if (e->c->gen == e->gen && e->c->expire_at == e->at &&
-		    retire(tr, e->c, now, 1) == -1)
+		if (live && retire(tr, e->c, now, 1) == -1)
 			tr->failed = errno;
-		tr->qhead = (tr->qhead + 1) & (tr->qcap - 1);
-		tr->qlen--;
+		expq_pop(&tr->q);
 	}
 }
 
@@ -339,9 +332,10 @@ track_packet(struct track *tr, enum decode_status st, const struct seg *s,
 		conn_pkt(c, from, s, t, &p);
 		tell(tr, c, &p);
 	}
-	if (fsm_finished(&c->fsm)) {
-		c->expire_at = t + TRACK_LINGER_US;
-		if (qpush(tr, c) == -1)
+	hold(tr, c, fsm_finished(&c->fsm));
+	if (c->held) {
+		c->expire_at = t + FSM_TIME_WAIT_US;
+		if (expq_push(&tr->q, c, c->gen, c->expire_at) == -1)
 			return -1;
 	} else {
 		c->expire_at = INT64_MAX;
@@ -366,7 +360,7 @@ track_finish(struct track *tr, int64_t now)
 		tr->st.tend = now;
 	while (tr->head != NULL)
 		retire(tr, tr->head, tr->st.tend, 0);
-	tr->qlen = 0;
+	tr->q.len = 0;
 }
 
 const struct track_stats *
@@ -394,6 +388,6 @@ track_free(struct track *tr)
 	}
 	conntab_free(tr->tab);
 	twtab_free(tr->tw);
-	free(tr->q);
+	expq_free(&tr->q);
 	free(tr);
 }

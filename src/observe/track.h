@@ -42,11 +42,15 @@ struct track_endpoint {
 };
 
 /*
- * How long (capture time) a connection that can no longer change is kept
- * whole after its last packet before it is written: a lost final ACK and
- * the FIN retransmissions it causes still land in it. After that only a
- * 16-byte record of a TIME_WAIT stays (see track.c).
+ * A connection that can no longer change (both sides CLOSED or in
+ * TIME_WAIT) is held whole until its TIME_WAIT would end, 60 s after its
+ * last packet, while at most TRACK_HOLD such connections are held (about
+ * 900 bytes each); beyond that the oldest are written early, but never
+ * sooner than TRACK_LINGER_US after their last packet (time for a lost
+ * final ACK and the FIN retransmissions it causes to land in the record).
+ * A TIME_WAIT written early leaves a 16-byte record (see track.c).
  */
+#define TRACK_HOLD		16384
 #define TRACK_LINGER_US		1000000
 
 /* Called once per finished connection; the connection is reused after. */
@@ -110,6 +114,9 @@ void track_tick(struct track *tr, int64_t now);
  * connection still open is emitted, in id order.
  */
 void track_finish(struct track *tr, int64_t now);
+
+/* How many finished connections may be held whole (default TRACK_HOLD). */
+void track_set_hold(struct track *tr, size_t hold);
 
 /* Tells ev's callbacks (with ctx) what happens from now on. */
 void track_set_events(struct track *tr, const struct track_events *ev,

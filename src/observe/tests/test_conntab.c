@@ -137,12 +137,49 @@ one(struct track *tr, int c2s, uint16_t cp, const char *fl, uint32_t seq,
 	track_packet(tr, DECODE_OK, &s, t);
 }
 
+/* Held whole (fewer than TRACK_HOLD): written when TIME_WAIT ends. */
+static void
+test_tracker_held(void)
+{
+	struct track *tr = track_new(1, emit, NULL);
+	const struct track_stats *st = track_stats(tr);
+
+	daytime(tr, 40000, 1000, 0);
+	daytime(tr, 40002, 1000, 1000);
+	UNIT_EQ_INT(nemitted, 0, "held: nothing emitted while TIME_WAIT lasts");
+	/* the same 4-tuple again, 2 s later: the server is in TIME_WAIT */
+	daytime(tr, 40000, 900000, 2000000);
+	UNIT_EQ_INT(nemitted, 1, "a SYN on a TIME_WAIT tuple ends the old one");
+	UNIT_EQ_INT(emitted[0], 1, "the old instance is connection 1");
+	UNIT_EQ_STR(fsm_state_name(server_last[0]), "CLOSED",
+	    "its TIME_WAIT ended with CLOSED");
+	UNIT_EQ_INT(st->connections, 3, "three connections counted");
+	/* 61 s later in capture time: connection 2's TIME_WAIT has expired */
+	daytime(tr, 40004, 5, 61002000);
+	UNIT_EQ_INT(nemitted, 2, "streaming: expired connection emitted");
+	UNIT_EQ_INT(emitted[1], 2, "... connection 2");
+	UNIT_EQ_STR(fsm_state_name(server_last[1]), "CLOSED",
+	    "expired TIME_WAIT gets its CLOSED");
+	track_finish(tr, 0);
+	UNIT_EQ_INT(nemitted, 4, "end of capture emits the rest");
+	UNIT_EQ_INT(emitted[2], 3, "rest in id order (3)");
+	UNIT_EQ_INT(emitted[3], 4, "rest in id order (4)");
+	UNIT_EQ_STR(fsm_state_name(server_last[3]), "TIME_WAIT",
+	    "capture ended before expiry: TIME_WAIT stays last");
+	UNIT_EQ_INT(st->packets, 24, "packets counted");
+	track_free(tr);
+}
+
+/* Over the hold (0 here): written TRACK_LINGER_US after the last packet. */
 static void
 test_tracker(void)
 {
 	struct track *tr = track_new(1, emit, NULL);
 	const struct track_stats *st = track_stats(tr);
 	const int64_t L = TRACK_LINGER_US;
+
+	track_set_hold(tr, 0);
+	nemitted = 0;
 
 	daytime(tr, 40000, 1000, 0);
 	daytime(tr, 40002, 1000, 1000);
@@ -300,6 +337,7 @@ int
 main(void)
 {
 	test_table();
+	test_tracker_held();
 	test_tracker();
 	test_twtab();
 	test_minheap();

@@ -75,7 +75,7 @@ expected(const struct conn *c, int64_t t0)
 		if (x->k.tw_since >= 0)
 			json_array_append_new(tw, json_pack("{s:s, s:o, s:o, s:o}",
 			    "side", who_names[r], "since", secs(x->k.tw_since - t0),
-			    "until", secs(x->k.tw_since + FSM_TIME_WAIT_US - t0),
+			    "until", secs(fsm_tw_until(x) - t0),
 			    "ended", x->tw_end >= 0 ? secs(x->tw_end - t0) :
 			    json_null()));
 	}
