@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The exercises (issue 13): real runs, each in a network namespace of its
-# own, made once in setup_file with a short hold (EXERCISE_SLEEP=2): a
+# own, made once in setup_file with short holds (EXERCISE_SLEEP=2, 3 for the
+# extra kinds, which need the first client held while the others start): a
 # class of two (exercises.sh), the same student again, and one run per
 # extra kind (half-close, RST, refused, full backlog). The tests then check
 # the student's folder, the key against the capture (with tcpdump), and
@@ -21,7 +22,7 @@ setup_file() {
 		>"$D/again.out" 2>&1 3>&- &
 	wait
 	for kind in half-close rst refused backlog; do
-		EXERCISE_EXTRA=$kind timeout -k 5 240 bash "$EX/exercise.sh" --student "k-$kind" \
+		EXERCISE_EXTRA=$kind EXERCISE_SLEEP=3 timeout -k 5 240 bash "$EX/exercise.sh" --student "k-$kind" \
 			--out "$D/kinds/$kind" --keys "$D/kinds/keys/$kind" >"$D/kind-$kind.out" 2>&1 3>&- &
 	done
 	wait

@@ -67,15 +67,23 @@ client_port() {
 	done
 }
 # client NAME PORT CMD...: start a client of the run toward PORT,
-# remembered in order with its start time, pid and local port
-names=() commands=()
+# remembered in order with its start time (its local port is looked up
+# once every client has started: looking now would delay the next ones)
+names=() commands=() starts=()
 client() {
 	local name=$1 to=$2 t0=$EPOCHREALTIME
 	shift 2
 	sc_client_start "$name" "$@" || sc_die "cannot start $name"
-	names+=("$name") commands+=("${*##*/}")
-	printf '%s\t%s\t%s\t%s\n' "$name" "$t0" "${SC_CLIENT_PID[$name]}" \
-		"$(client_port "${SC_CLIENT_PID[$name]}" "$to")" >>"$SC_TMP/starts.tsv"
+	names+=("$name") commands+=("${*##*/}") starts+=("$name $t0 $to")
+}
+# ports: each client's start, pid and local port into starts.tsv
+ports() {
+	local name t0 to
+	for s in "${starts[@]}"; do
+		read -r name t0 to <<<"$s"
+		printf '%s\t%s\t%s\t%s\n' "$name" "$t0" "${SC_CLIENT_PID[$name]}" \
+			"$(client_port "${SC_CLIENT_PID[$name]}" "$to")" >>"$SC_TMP/starts.tsv"
+	done
 }
 # at OFFSET: wait until OFFSET seconds after the start (the variant's plan)
 at() {
@@ -108,6 +116,11 @@ done
 xname=
 if [ "$extra" != none ]; then
 	at "$extra_at"
+	# the backlog's extra client must meet a full accept queue: every other
+	# client handshaken and waiting (not the time: a loaded machine may lag)
+	[ "$extra" = backlog ] &&
+		{ sc_wait_snapshot "first(.sockets[] | select(.state == \"LISTEN\")) | .recv_q >= $((n - 1))" 5 >/dev/null ||
+			sc_say "the accept queue is not full, starting the backlog client anyway"; }
 	case $extra in
 	half-close) xname=halfclose; client "$xname" "$P" "$SC_BIN/tcppeer" connect "$H" "$P" shutwr eof close ;;
 	rst) xname=rst
@@ -118,6 +131,8 @@ if [ "$extra" != none ]; then
 	backlog) xname=backlog; client "$xname" "$P" telnet "$H" "$P" ;;
 	esac
 fi
+
+ports
 
 # (a) every client connected (the backlog's extra client cannot be: its
 # SYN is not answered; give it 0.5 s to be tried and dropped)
