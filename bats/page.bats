@@ -295,3 +295,16 @@ verdict_links() {
 	run grep -Eio '(src|href)="(https?:)?//[^"]*"|@import|url\(http' "$BATS_TEST_TMPDIR/p.html"
 	assert_failure
 }
+
+@test "tcpobserve --html writes the page tcppage draws from its JSON, byte for byte" {
+	T=$BATS_TEST_TMPDIR
+	run "$BIN/tcpobserve" -r "$GOLDEN/crossing-fins.pcap" --html -o "$T/a.html"
+	assert_success
+	"$BIN/tcpobserve" -r "$GOLDEN/crossing-fins.pcap" | "$BIN/tcppage" -o "$T/b.html" -
+	cmp "$T/a.html" "$T/b.html"
+	"$BIN/tcpobserve" -r "$GOLDEN/crossing-fins.pcap" --html --summary >"$T/s.html"
+	grep -q '^<!DOCTYPE html>' "$T/s.html"
+	run "$BIN/tcpobserve" -r "$GOLDEN/crossing-fins.pcap" --html --text
+	assert_failure 2
+	assert_output --partial "not with --text or --follow"
+}

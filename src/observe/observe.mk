@@ -5,7 +5,8 @@ OBSERVE_TRACK_OBJS = observe/track.o observe/expq.o observe/conn.o observe/roles
 tcpobserve_OBJS += observe/tcpobserve.o observe/capture.o observe/rawfile.o \
                    $(OBSERVE_TRACK_OBJS) \
                    observe/report.o observe/record.o observe/ladder.o \
-                   observe/follow.o observe/minheap.o observe/jw.o
+                   observe/follow.o observe/minheap.o observe/jw.o \
+                   page/page.o page/thin.o page/page_tmpl.o
 tcpobserve_LIBS += -lpcap -ljansson
 
 UNITS += test_decode test_fsm test_conntab test_report test_capture

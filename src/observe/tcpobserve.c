@@ -17,15 +17,17 @@
 #include "follow.h"
 #include "ladder.h"
 #include "report.h"
+#include "page/page.h"
 #include "snapshot/snapshot.h"
 #include "track.h"
 
 static const char usage_text[] =
-"usage: tcpobserve -i IFACE [-w FILE] [-c COUNT] [-o FILE] [--text]\n"
+"usage: tcpobserve -i IFACE [-w FILE] [-c COUNT] [-o FILE] [--text | --html]\n"
 "                  [--summary | --follow] [BPF expression]\n"
-"       tcpobserve -r FILE [-w FILE] [-c COUNT] [-o FILE] [--text]\n"
+"       tcpobserve -r FILE [-w FILE] [-c COUNT] [-o FILE] [--text | --html]\n"
 "                  [--summary | --follow] [BPF expression]\n"
 "       tcpobserve --snapshot [--port PORT] [--text] [-o FILE]\n"
+"       tcpobserve --snapshot --text -r SNAPSHOT.json\n"
 "       tcpobserve -h | --help | --version\n"
 "\n"
 "Follows every TCP connection and reports, for the client and the server,\n"
@@ -39,6 +41,8 @@ static const char usage_text[] =
 "  -c COUNT      stop after COUNT packets\n"
 "  -o FILE       write the report to FILE instead of stdout\n"
 "  --text        a ladder diagram per connection instead of JSON\n"
+"  --html        the report as one self-contained web page (as bin/tcppage\n"
+"                draws it: ladders, states, packets); open it offline\n"
 "  --summary     leave out the per-packet lists (big captures)\n"
 "  --follow      events as they happen, one JSON object per line, flushed:\n"
 "                state changes, connection ends (the summary record),\n"
@@ -53,7 +57,7 @@ static const char usage_text[] =
 struct options {
 	struct capture_opts cap;
 	const char *outfile;
-	int text, summary, follow;
+	int text, summary, follow, html;
 	long hold;		/* --hold, or -1 */
 };
 
@@ -65,6 +69,9 @@ struct run {
 	struct ladder *lad;	/* --text */
 	struct follow *fol;	/* --follow */
 	FILE *out;
+	FILE *page;		/* --html: the page's file; out collects the JSON */
+	char *json;		/* --html: what out collected */
+	size_t jsonlen;
 	int dlt, failed;
 };
 
@@ -136,6 +143,7 @@ parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "follow", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "html", no_argument, NULL, 'P' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "summary", no_argument, NULL, 'S' },
 		{ "text", no_argument, NULL, 'T' },
@@ -175,6 +183,9 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'r':
 			o->cap.file = optarg;
 			break;
+		case 'P':
+			o->html = 1;
+			break;
 		case 'S':
 			o->summary = 1;
 			break;
@@ -197,6 +208,8 @@ parse_args(int argc, char **argv, struct options *o)
 		    "and -r FILE\n");
 		usage(stderr, 2);
 	}
+	if (o->html && (o->text || o->follow))
+		errx(2, "--html draws the JSON report: not with --text or --follow");
 	o->cap.filter = join_args(argc - optind, argv + optind);
 }
 
@@ -227,6 +240,12 @@ open_writer(struct run *run, const struct options *o)
 	run->out = stdout;
 	if (o->outfile != NULL && (run->out = fopen(o->outfile, "w")) == NULL)
 		err(1, "%s", o->outfile);
+	if (o->html) {	/* the JSON goes to memory, the page to the output */
+		run->page = run->out;
+		run->out = open_memstream(&run->json, &run->jsonlen);
+		if (run->out == NULL)
+			err(1, "open_memstream");
+	}
 	if (o->follow) {
 		run->fol = follow_new(run->out, o->text);
 		run->tr = track_new(0, follow_conn, run->fol);
@@ -274,6 +293,22 @@ observe(struct run *run, const struct options *o, char errbuf[CAPTURE_ERRLEN])
 	return errbuf;
 }
 
+/* --html: the collected JSON report drawn as one page; exits on failure. */
+static void
+write_page(struct run *run, const struct options *o)
+{
+	const char *name = o->outfile ? o->outfile : "stdout";
+
+	if (page_write(run->page, run->json, run->jsonlen, NULL) == -1) {
+		if (errno == EINVAL)
+			errx(1, "--html: %s", page_error());
+		err(1, "%s", name);
+	}
+	if ((run->page != stdout ? fclose(run->page) : fflush(run->page)) == EOF)
+		err(1, "%s", name);
+	free(run->json);
+}
+
 /* The connections still open, then the trailer; exits if output failed. */
 static void
 finish(struct run *run, const struct options *o, const char *trunc)
@@ -289,7 +324,9 @@ finish(struct run *run, const struct options *o, const char *trunc)
 	else
 		rc = report_end(run->rep, capture_dropped(run->cap), trunc);
 	if (rc == -1 || (run->out != stdout && fclose(run->out) == EOF))
-		err(1, "%s", o->outfile ? o->outfile : "stdout");
+		err(1, "%s", o->outfile && !o->html ? o->outfile : "stdout");
+	if (o->html)
+		write_page(run, o);
 }
 
 int
