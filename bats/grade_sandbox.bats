@@ -58,7 +58,7 @@ hostile_build() {
 	cp "$HOSTILE/daytime.c" "$HOSTILE/$name.c" "$SUB/"
 	GR_UID= GR_UID_OWNED=0
 	gr_user
-	gr_cgroups "tcplab-gsand-$$-$name"
+	gr_cgroups "tcplab-gsand-$$-$name" || [ "$GR_CGROUP_MODE" = none ]
 	WORK=$(mktemp -d "/tmp/tcplab-build-gsand-$name.XXXXXX")
 	gr_build "$SUB" "$WORK" "$D/build.log" || { cat "$D/build.log"; return 1; }
 	CGS=$GR_CGROUPS UID_USED=$GR_UID
@@ -410,4 +410,15 @@ tcplab: the server is server (cc of the folder'"'"'s .c files), the client clien
 	[ -z "$(ps -o uid= -p "$pids" | awk -v u="$uid" '$1 == u')" ]
 	run bash -c "ls -d /sys/fs/cgroup/*/tcplab-grade-$pid-* /run/netns/tcplab-grade-$pid-* 2>/dev/null"
 	assert_output ''
+}
+
+@test "no cgroups: a fork bomb stops at its own uid's RLIMIT_NPROC and is killed by uid" {
+	need_jail
+	GR_CGROUP_MODE=none
+	hostile_start bomb 'attack: forked [0-9]+ processes'
+	[ -z "$CGS" ]
+	run sed -n 's/^attack: forked \([0-9]*\) processes$/\1/p' "$D/server.err"
+	# 64 processes of its uid: the server, the bomb, its children
+	[ "$output" -gt 0 ] && [ "$output" -le "$GR_PIDS_MAX" ]
+	nothing_left
 }
