@@ -11,7 +11,7 @@
 #     executable it built named server or servidor, or else the one new
 #     executable; the client is client or cliente when built;
 #   - no Makefile: every .c of the folder together (`cc -o server *.c`);
-#     when several files define main(), the client*.c/cliente*.c one is the
+#     when several files define main(), the client*.c (or cliente*.c) one is the
 #     client, the other the server, each linked with the files without main.
 # Then the folder is handed to the grader: owned by root, group the
 # submission's gid, no write for anyone but root, no set-id bits, and
@@ -36,7 +36,7 @@ gr_build_script() {
 	mapfile -t mains < <(gr_build_mains "$dir")
 	clients=() servers=()
 	for f in "${mains[@]}"; do
-		case $f in client*|cliente*) clients+=("$f") ;; *) servers+=("$f") ;; esac
+		case $f in client*) clients+=("$f") ;; *) servers+=("$f") ;; esac
 	done
 	if [ ${#mains[@]} -le 1 ] || [ ${#servers[@]} -ne 1 ] || [ ${#clients[@]} -gt 1 ]; then
 		echo 'echo "$ cc -o server" *.c; cc -o server *.c'
@@ -72,7 +72,7 @@ gr_build_pick() {
 # gr_build SUBMISSION_DIR BUILD_DIR LOG: see the top of this file.
 gr_build() {
 	local src=$1 dir=$2 log=$3 mk=0 script before rc name c
-	GR_BUILT= GR_BUILT_CLIENT= GR_BUILD_SAYS=
+	GR_BUILT='' GR_BUILT_CLIENT='' GR_BUILD_SAYS=''
 	mkdir -p "$dir" || return 1
 	if [ "${GR_HAVE_JAIL:-0}" = 1 ]; then
 		mount -t tmpfs -o "size=${GR_BUILD_MB}m,mode=0700,nosuid,nodev" tcplab-build "$dir" || return 1

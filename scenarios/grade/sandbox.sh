@@ -141,7 +141,7 @@ gr_user() {
 gr_user_release() {
 	if [ "${GR_UID_OWNED:-0}" = 1 ]; then
 		rm -f "$GR_UID_DIR/$GR_UID"
-		GR_UID= GR_GID=
+		GR_UID='' GR_GID=''
 	fi
 	GR_UID_OWNED=0
 }
