@@ -80,8 +80,17 @@ answer() { jq -r --arg t "$2" 'first(.questions[] | select(.template == $t)) | .
 	while read -r line; do
 		! grep -rqF -- "$line" . || { echo "found in the student's folder: $line" >&2; return 1; }
 	done
-	run grep -rl '"sockets"\|process_tree\|"evidence"' .
+	# no kernel table, process tree or evidence in the files (the page's own
+	# script names those keys: its embedded report must not have them)
+	run grep -rl --exclude=page.html '"sockets"\|process_tree\|"evidence"' .
 	assert_failure 1
+	if [ -e page.html ]; then
+		sed -n '/<script type="application\/json" id="report">/,/<\/script>/p' page.html |
+			sed '1s/.*id="report">//; $s/<\/script>.*//' >"$BATS_TEST_TMPDIR/embedded.json"
+		run jq -e '[paths | .[-1] | select(. == "sockets" or . == "process_tree" or . == "evidence")]
+			| length == 0' "$BATS_TEST_TMPDIR/embedded.json"
+		assert_success
+	fi
 	# answers.txt: one empty line per question
 	[ "$(grep -c '^Q[0-9]*: $' answers.txt)" = "$(jq '.questions | length' "$(key alice)")" ]
 }

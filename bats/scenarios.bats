@@ -143,13 +143,16 @@ moment_sockets() {
 	assert_output '["sequentially",true,2,[24]]'
 }
 
-@test "sequential (SLEEP=3): both handshakes finish within 0.5 s of the start" {
+@test "sequential (SLEEP=3): both handshakes finish before the server closes the first connection" {
 	r=$(report seq3 sequential)
-	jqr "$r" '[(.connections | length), ([.connections[].states.server[] | select(.state == "ESTABLISHED") | .t < 0.5] | all), (.verdict.handshakes.spread < 0.5)] | @json'
+	# On the wire, whatever the machine's load: both server sides ESTABLISHED
+	# before the first FIN (the lesson's precondition), so the second waited
+	# in the accept queue; the spread is what was measured, under the hold.
+	jqr "$r" '(.connections[0].packets | map(select(.flags | test("F")))[0].t) as $fin
+		| [(.connections | length),
+		   ([.connections[].states.server[] | select(.state == "ESTABLISHED") | .t < $fin] | all),
+		   (.verdict.handshakes.spread < 3)] | @json'
 	assert_output '[2,true,true]'
-	# and before the first client was even served its full 3 s
-	jqr "$r" '.verdict.handshakes.last_done < .clients[0].daytime.t + 0.5'
-	assert_output true
 }
 
 @test "sequential (SLEEP=3): the second client's first data byte comes 3 s after the first's, long after its handshake" {

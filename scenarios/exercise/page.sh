@@ -2,7 +2,7 @@
 # page.sh KEYS DIR — the student's web pages, when bin/tcppage exists:
 # DIR/page.html, tcppage's drawing of the run (`tcppage -o OUT.html
 # REPORT.json`) from a copy of the report without what the questions ask
-# (the moments' socket tables and process trees, the verdict, the server's
+# (the moments' socket tables and process trees, the verdict, the FIN list, the server's
 # log), and DIR/worksheet.html, a small page with the worksheet and links
 # to the page, the capture, the transcripts and answers.txt.
 # The page still draws the capture's ladders (tcpobserve's states), which a
@@ -15,7 +15,7 @@ bin=${TCPLAB_BIN:-$top/bin}
 [ $# -eq 2 ] || { echo "usage: page.sh KEYS DIR" >&2; exit 2; }
 keys=$1 out=$2
 [ -x "$bin/tcppage" ] || { echo "page.sh: no $bin/tcppage" >&2; exit 1; }
-jq 'del(.verdict, .server)
+jq 'del(.verdict, .server, .fin_packets)
 	| .moments |= map_values({id, "label": .label, time, t})
 	| .parameters |= del(.variant, .server_pid, .namespace)
 	| .parameters.capture = "capture.pcap"' "$keys/report.json" >"$keys/student-report.json" || exit 1

@@ -39,7 +39,8 @@ sc_write_report() {
 		sc_fixed >"$report.tmp" && mv "$report.tmp" "$report" ||
 		sc_die "could not write $report"
 	# the terminal verdict's sentences with their evidence, for the page
-	bash "$SC_TOP/scenarios/verdict-sentences.sh" "$report" >"$report.tmp" && mv "$report.tmp" "$report" ||
+	bash "$SC_TOP/scenarios/verdict-sentences.sh" "$report" | sc_fixed >"$report.tmp" &&
+		mv "$report.tmp" "$report" ||
 		sc_die "could not add the verdict sentences to $report"
 	sc_check_preconditions "$report"
 	[ "$SC_CAPTURE" = 1 ] || rm -f "$pcap"
