@@ -101,7 +101,8 @@ stop() {
 	while left=$(alive $procs) && [ -n "$left" ] && [ "$SECONDS" -lt "$deadline" ]; do
 		sleep 0.1
 	done
-	[ -n "$left" ] && echo "grade-all.sh: still running after 15 s, killed: $(sed "s/:[0-9]*//g" <<<"$left" | paste -sd " ")" >&2
+	[ -n "$left" ] &&
+		echo "grade-all.sh: still running after 15 s, killed: $(sed 's/:[0-9]*//g' <<<"$left" | paste -sd ' ')" >&2
 	for p in $left; do kill -KILL "${p%:*}" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$BUILDS"

@@ -144,7 +144,8 @@ read -r first _ <<<"$GR_SERVER"
 GR_RUN_DIR=$(dirname "$(realpath -m "$first")")
 
 export GR_TOP GR_OUT GR_ROOT GR_UID GR_GID GR_CGROUPS GR_NS GR_WORK GR_PROBE GR_SANDBOX GR_HOLD_MAX \
-	GR_LIMITS GR_PORTBASE GR_SERVER GR_CLIENT GR_REQUIRE_CLIENT GR_SEND GR_EXPECT_CLOSE GR_RUN_DIR TCPLAB_BIN
+	GR_LIMITS GR_PORTBASE GR_SERVER GR_CLIENT GR_REQUIRE_CLIENT GR_SEND GR_EXPECT_CLOSE GR_RUN_DIR \
+	TCPLAB_BIN
 
 # limit N: the wall time of check N (s), sized from the hold and latency
 # check 2 measured (HW, DW as in checks.sh): the check's own waits and two
