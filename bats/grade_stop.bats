@@ -66,8 +66,8 @@ start_class() {
 assert_all_gone() {
 	local p left= g i
 	# a process being torn down right now (a zombie about to be reaped)
-	# has a second to go
-	for ((i = 0; i < 20; i++)); do
+	# and the watchdogs (they look once a second) have a few seconds to go
+	for ((i = 0; i < 50; i++)); do
 		left=
 		for p in $1; do
 			[ -n "${p#*:}" ] && [ "$(started "${p%:*}")" = "${p#*:}" ] &&

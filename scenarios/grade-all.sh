@@ -90,19 +90,24 @@ alive() {
 
 # stop: Ctrl-C or SIGTERM: stop every grading and build we started (each
 # grade.sh cleans up its student on TERM: namespace, cgroups, work dir),
-# wait for them (15 s at most, then SIGKILL), remove the build folders.
+# wait for them (30 s at most, then SIGKILL: its watchdog cleans up then),
+# remove the build folders.
 stop() {
 	local procs left p deadline
 	trap '' INT TERM
-	procs=$(tree $(jobs -p))
+	# not the watchdogs: they clean up after a grade.sh that had to be
+	# killed, and end by themselves once it is gone
+	procs=$(for p in $(tree $(jobs -p)); do
+		grep -qa 'grade/watchdog\.sh' "/proc/${p%:*}/cmdline" 2>/dev/null || echo "$p"
+	done)
 	echo "grade-all.sh: stopping ($(jobs -rp | wc -l) grading(s) running)" >&2
 	for p in $procs; do kill -TERM "${p%:*}" 2>/dev/null; done
-	deadline=$((SECONDS + 15))
+	deadline=$((SECONDS + 30))
 	while left=$(alive $procs) && [ -n "$left" ] && [ "$SECONDS" -lt "$deadline" ]; do
 		sleep 0.1
 	done
 	[ -n "$left" ] &&
-		echo "grade-all.sh: still running after 15 s, killed: $(sed 's/:[0-9]*//g' <<<"$left" | paste -sd ' ')" >&2
+		echo "grade-all.sh: still running after 30 s, killed: $(sed 's/:[0-9]*//g' <<<"$left" | paste -sd ' ')" >&2
 	for p in $left; do kill -KILL "${p%:*}" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$BUILDS"
