@@ -75,11 +75,12 @@ scenarios: all
 	@SLEEP=$(SLEEP) bash scenarios/run.sh sequential concurrent active-close
 
 grade: all
-	@bash scenarios/grade.sh $(if $(OUT),--out '$(OUT)') \
+	@bash scenarios/grade.sh $(if $(OUT),--out '$(OUT)') $(if $(HOLD_MAX),--hold-max '$(HOLD_MAX)') \
 	  $(if $(CLIENT),--client '$(CLIENT)') --server '$(SERVER)'
 
 grade-all: all
-	@bash scenarios/grade-all.sh $(if $(OUT),--out '$(OUT)') '$(SUBMISSIONS)'
+	@bash scenarios/grade-all.sh $(if $(OUT),--out '$(OUT)') $(if $(HOLD_MAX),--hold-max '$(HOLD_MAX)') \
+	  $(if $(JOBS),-j '$(JOBS)') '$(SUBMISSIONS)'
 
 # --- pages (HTML reports) ---------------------------------------------------
 # bin/tcppage carries its template: embed turns page.html, page.css, page*.js into C.
@@ -123,6 +124,10 @@ grade-answers-all:
 
 
 # --- grading platforms (Gradescope bundle) ----------------------------------------
+# autograder.zip for Gradescope (docs/instructors.md, "Gradescope").
+.PHONY: gradescope
+gradescope:
+	@bash scenarios/gradescope/bundle.sh $(or $(ZIP),autograder.zip)
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin

@@ -3,8 +3,9 @@
 # scenarios/grade/checks.sh: the sandbox a student's program runs in (an
 # unprivileged user, cgroups for process count / CPU / killing, resource
 # limits, a private network namespace), its tools (probe, sandbox: small C
-# programs built on first use), and the evidence helpers (connections as the
-# wire or our clients saw them, process trees, results).
+# programs built by the Makefile), and the evidence helpers (connections as
+# the wire or our clients saw them, process trees, results); the verdicts
+# themselves are in checks.jq.
 # It builds on scenarios/lib.sh (sc_deadline, sc_past, sc_wait_line,
 # sc_snapshot, sc_ptree, sc_observe_start/stop).
 #
@@ -18,13 +19,16 @@
 #   GR_PROBE GR_SANDBOX  the tools
 #   GR_HOLD_MAX        the longest hold the server contract allows (s)
 #   GR_LIMITS          sandbox -l limits string
+#   GR_RUN_DIR         the folder of the server's executable (its own folder)
+#   GR_SEND            what our clients send once connected (lines)
+#   GR_EXPECT_CLOSE    who must close first: server, client or either
 
 GR_TOP=${GR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=../lib.sh
 . "$GR_TOP/scenarios/lib.sh"
 SC_QUIET=${SC_QUIET:-1}
 GR_USER=${GR_USER:-tcplab-student}
-GR_HOLD_MAX=${GR_HOLD_MAX:-5}
+GR_HOLD_MAX=${GR_HOLD_MAX:-${HOLD_MAX:-30}}
 GR_LIMITS=${GR_LIMITS:-nproc=512,cpu=20,nofile=256,as=1024,fsize=16}
 GR_PIDS_MAX=${GR_PIDS_MAX:-64}
 GR_CPU_QUOTA=${GR_CPU_QUOTA:-25000}	# µs per 100 ms: a quarter of a core
@@ -83,7 +87,11 @@ gr_probe() {
 	mkfifo "$D/$name.in"
 	exec {fd}<>"$D/$name.in"
 	GR_PFD[$name]=$fd
-	"$GR_PROBE" connect "$@" <"$D/$name.in" >"$D/$name.log" 2>&1 3>&- &
+	local sends=() line
+	while IFS= read -r line; do
+		[ -n "$line" ] && sends+=(-s "$line")
+	done <<<"${GR_SEND:-}"
+	"$GR_PROBE" connect "${sends[@]}" "$@" <"$D/$name.in" >"$D/$name.log" 2>&1 3>&- &
 	GR_PPID[$name]=$!
 	GR_HELPERS+=("$!")
 }
@@ -119,35 +127,29 @@ gr_probe_end() {
 	wait "${GR_PPID[$1]}" 2>/dev/null
 }
 
+# gr_jq [OPTIONS] PROGRAM [FILE...]: jq with the grader's functions
+# (checks.jq) included in PROGRAM.
+gr_jq() {
+	local opts=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--arg|--argjson) opts+=("$1" "$2" "$3"); shift 3 ;;
+		-*) opts+=("$1"); shift ;;
+		*) break ;;
+		esac
+	done
+	jq -L "$GR_TOP/scenarios/grade" "${opts[@]}" "include \"checks\"; $1" "${@:2}"
+}
+
 # gr_probe_conns NAME...: the connections our probes saw, normalised:
 # [{cport, data, text, sfin, cfin, rst}] (epoch times or null; sfin = the
-# server's FIN arrived, cfin = we closed or shut down).
+# server's FIN arrived, cfin = we closed or shut down; data after our own
+# FIN is ignored).
 gr_probe_conns() {
 	local n
 	for n in "$@"; do
 		[ -e "$D/$n.log" ] && awk -v n="$n" '{ print n, $0 }' "$D/$n.log"
-	done | jq -Rn '
-		[inputs | capture("^(?<p>[^ ]+) (?<t>[0-9.]+) (?<i>[0-9]+) (?<ev>[a-z]+) ?(?<rest>.*)$")]
-		| group_by(.p + "/" + .i)
-		| map(. as $e | {
-			probe: $e[0].p, index: ($e[0].i | tonumber),
-			cport: ([$e[] | select(.ev == "connected") | .rest | ltrimstr("lport=") | tonumber][0]),
-			data: ([$e[] | select(.ev == "data") | .t | tonumber][0]),
-			text: ([$e[] | select(.ev == "data") | .rest | sub("^[0-9]+ "; "")][0]),
-			sfin: ([$e[] | select(.ev == "eof") | .t | tonumber][0]),
-			cfin: ([$e[] | select(.ev == "shut" or (.ev == "closed" and .rest != "error")) | .t | tonumber][0]),
-			rst: ([$e[] | select(.ev == "rst" or .ev == "reset")] | length > 0)})'
-}
-
-# gr_wire_conns REPORT: the same from a tcpobserve report (packet times).
-gr_wire_conns() {
-	jq '.t0 as $t0 | [.connections | sort_by(.id)[] | . as $c
-		| def first(f): ([.packets[]? | select(f) | .t + $t0][0]);
-		{cport: .client.port, sport: .server.port,
-		 data: first(.from == "server" and .len > 0),
-		 sfin: first(.from == "server" and (.flags | test("F"))),
-		 cfin: first(.from == "client" and (.flags | test("F"))),
-		 rst: .rst, active_closer, time_wait_side}]' "$1" 2>/dev/null
+	done | gr_jq -Rn probe_conns
 }
 
 # gr_conns PROBE...: the connections, from the capture when there is one
@@ -156,10 +158,8 @@ gr_conns() {
 	local probe wire
 	probe=$(gr_probe_conns "$@")
 	if [ "$SC_CAPTURE" = 1 ] && [ -s "$D/capture.json" ] &&
-		wire=$(gr_wire_conns "$D/capture.json") && [ "$(jq length <<<"$wire")" -gt 0 ]; then
-		jq -n --argjson w "$wire" --argjson p "$probe" '
-			[$p[] | . as $c | ($w | map(select(.cport == $c.cport))[0]) as $x
-			 | if $x then $c + $x + {source: "wire"} else $c + {source: "probe"} end]'
+		wire=$(gr_jq wire_conns "$D/capture.json" 2>/dev/null) && [ "$(jq length <<<"$wire")" -gt 0 ]; then
+		gr_jq --argjson w "$wire" 'merge_conns($w)' <<<"$probe"
 	else
 		jq '[.[] | . + {source: "probe"}]' <<<"$probe"
 	fi
@@ -180,18 +180,29 @@ gr_snap() {
 	sc_snapshot "$2" >"$D/$1" 2>/dev/null
 }
 
-# gr_result passed|failed TEXT: write this check's result ($D/result.json).
+# gr_result passed|failed|not_graded TEXT: write this check's result
+# ($D/result.json). not_graded: max 0, the reason in TEXT ("could not
+# observe", "the server died earlier"), counted apart in the summary.
 gr_result() {
-	local files
+	local files max=${GR_MAX:-10}
+	[ "$1" = not_graded ] && max=0
 	files=$(cd "$D" && find . -maxdepth 1 -type f ! -name result.json ! -name '*.in' \
 		-printf '%P\n' | sort | jq -Rn '[inputs]')
 	jq -n --argjson n "$GR_CHECK" --arg name "$GR_NAME" --arg st "$1" \
-		--arg out "$2" --argjson max "${GR_MAX:-10}" --argjson files "$files" \
+		--arg out "$2" --argjson max "$max" --argjson files "$files" \
 		--arg dir "${D##*/}" '
 		{number: $n, name: $name, max_score: $max,
 		 score: (if $st == "passed" then $max else 0 end),
 		 status: $st, output: $out, evidence_dir: $dir, evidence: $files}' \
 		>"$D/result.json"
+}
+
+# gr_verdict JSON: write a verdict object {status, output} (checks.jq).
+gr_verdict() {
+	local st out
+	st=$(jq -r '.status // "failed"' <<<"$1" 2>/dev/null)
+	out=$(jq -r '.output // "no verdict could be computed"' <<<"$1" 2>/dev/null)
+	gr_result "${st:-failed}" "${out:-no verdict could be computed}"
 }
 
 # gr_rel EPOCH BASE: seconds as +S.SSS relative to BASE (3 decimals).

@@ -13,8 +13,10 @@
  *	1764090002.125110 0 eof
  *	1764090002.125130 0 closed passive
  *
- *   probe connect [-n N] [-t SECONDS] [-r before|data] HOST PORT
- *	N connections at once (non-blocking connects, then poll).  A server's
+ *   probe connect [-n N] [-t SECONDS] [-r before|data] [-s LINE]... HOST PORT
+ *	N connections at once (non-blocking connects, then poll).  -s LINE
+ *	(repeatable, up to 8): what each connection sends, each LINE followed
+ *	by "\r\n", as soon as it is connected (a client-first protocol).  A server's
  *	end of file is answered with close() (passive close).  -r before:
  *	reset (SO_LINGER 0 + close) as soon as connected; -r data: reset after
  *	the first data.  A line "close" on stdin closes every open connection
@@ -27,7 +29,7 @@
  *	connection, never writes, answers the client's end of file with
  *	close(), exits.  Used to watch a student's client close actively.
  *
- * Built by scenarios/grade/lib.sh with cc; no project dependencies.
+ * Built by the Makefile (src/grade/grade.mk); no project dependencies.
  */
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -44,6 +46,7 @@
 #include <unistd.h>
 
 #define PROBE_MAX 64
+#define PROBE_SEND_MAX 8
 
 enum probe_reset { PROBE_RESET_NONE, PROBE_RESET_BEFORE, PROBE_RESET_DATA };
 
@@ -54,7 +57,7 @@ struct probe_conn {
 
 static void usage(FILE *f)
 {
-	fputs("usage: probe connect [-n N] [-t SECONDS] [-r before|data] HOST PORT\n"
+	fputs("usage: probe connect [-n N] [-t SECONDS] [-r before|data] [-s LINE]... HOST PORT\n"
 	    "       probe listen [-t SECONDS] PORT\n", f);
 }
 
@@ -140,6 +143,27 @@ static void conn_input(struct probe_conn *c, int i, enum probe_reset rs)
 	}
 }
 
+/* The lines every connection sends once connected (-s), in order. */
+static const char *probe_send[PROBE_SEND_MAX];
+static int probe_nsend;
+
+/* Send the -s lines on connection i; a short write is an error event. */
+static void conn_send(struct probe_conn *c, int i)
+{
+	char buf[1024];
+	int k, len;
+
+	for (k = 0; k < probe_nsend && c->fd >= 0; k++) {
+		len = snprintf(buf, sizeof buf, "%s\r\n", probe_send[k]);
+		if (len >= (int)sizeof buf || write(c->fd, buf, len) != len) {
+			say(i, "error", "send failed");
+			conn_close(c, i, "error");
+			return;
+		}
+		say(i, "sent", probe_send[k]);
+	}
+}
+
 static void conn_connected(struct probe_conn *c, int i, enum probe_reset rs)
 {
 	struct sockaddr_in me;
@@ -160,6 +184,8 @@ static void conn_connected(struct probe_conn *c, int i, enum probe_reset rs)
 	say(i, "connected", detail);
 	if (rs == PROBE_RESET_BEFORE)
 		conn_reset(c, i);
+	else
+		conn_send(c, i);
 }
 
 /* Read one command line from stdin; 0 at its end (stop watching it). */
@@ -315,7 +341,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	optind = 2;
-	while ((opt = getopt(argc, argv, "n:r:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:s:t:")) != -1) {
 		switch (opt) {
 		case 'n':
 			n = atoi(optarg);
@@ -323,6 +349,13 @@ int main(int argc, char **argv)
 		case 'r':
 			rs = !strcmp(optarg, "before") ? PROBE_RESET_BEFORE :
 			    !strcmp(optarg, "data") ? PROBE_RESET_DATA : -1;
+			break;
+		case 's':
+			if (probe_nsend == PROBE_SEND_MAX) {
+				fprintf(stderr, "probe: at most %d -s lines\n", PROBE_SEND_MAX);
+				return 2;
+			}
+			probe_send[probe_nsend++] = optarg;
 			break;
 		case 't':
 			limit = atof(optarg);
