@@ -162,7 +162,7 @@ limit() {
 run_check() {
 	local n=$1 rc d lim
 	lim=$(limit "$n")
-	[ -t 2 ] && printf '\r[grade %s] check %s...' "$name" "$n" >&2
+	[ -t 2 ] && printf '\r[grade %s] check %s...' "$(printf %s "$name" | gr_escape)" "$n" >&2
 	timeout -k 5 "$lim" "${NSENTER[@]}" bash "$GR_TOP/scenarios/grade/checks.sh" "$n" \
 		</dev/null >>"$GR_OUT/harness.log" 2>&1 3>&- &
 	GR_RUNNING=$!

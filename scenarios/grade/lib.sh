@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # lib.sh — the grader's machinery, sourced by scenarios/grade.sh and
-# scenarios/grade/checks.sh: the sandbox a student's program runs in (an
-# unprivileged user, cgroups for process count / CPU / killing, resource
-# limits, a private network namespace), its tools (probe, sandbox: small C
+# scenarios/grade/checks.sh: the sandbox a student's program runs in
+# (sandbox.sh: a uid of its own, bubblewrap, cgroups, resource limits, a
+# private network namespace; build.sh: the build), its tools (probe, sandbox: small C
 # programs built by the Makefile), and the evidence helpers (connections as
 # the wire or our clients saw them, process trees, results); the verdicts
 # themselves are in checks.jq.
@@ -11,11 +11,11 @@
 #
 # Globals (exported by grade.sh for checks.sh):
 #   GR_TOP GR_OUT      repo top; this student's output dir
-#   GR_ROOT            1 when sandboxed as root (user, cgroups, netns)
-#   GR_UID GR_GID      the unprivileged user students run as (root mode)
-#   GR_CGROUPS         cgroup dirs (pids cpu freezer) students are put in
-#   GR_NS              network namespace name (root mode)
-#   GR_WORK            the student's working dir (owned by GR_UID)
+#   GR_ROOT            1 when a network namespace of our own is in use
+#   GR_UID GR_GID      the submission's own uid (61000+, sandbox.sh)
+#   GR_CGROUPS         cgroup dirs (v1: pids cpu freezer memory; or one v2 dir)
+#   GR_NS              network namespace name (when GR_ROOT=1)
+#   GR_WORK            grader-owned work dir (holds bin/ copies)
 #   GR_PROBE GR_SANDBOX  the tools
 #   GR_HOLD_MAX        the longest hold the server contract allows (s)
 #   GR_LIMITS          sandbox -l limits string
@@ -27,11 +27,8 @@ GR_TOP=${GR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 # shellcheck source=../lib.sh
 . "$GR_TOP/scenarios/lib.sh"
 SC_QUIET=${SC_QUIET:-1}
-GR_USER=${GR_USER:-tcplab-student}
 GR_HOLD_MAX=${GR_HOLD_MAX:-${HOLD_MAX:-30}}
 GR_LIMITS=${GR_LIMITS:-nproc=512,cpu=20,nofile=256,as=1024,fsize=16}
-GR_PIDS_MAX=${GR_PIDS_MAX:-64}
-GR_CPU_QUOTA=${GR_CPU_QUOTA:-25000}	# µs per 100 ms: a quarter of a core
 
 # gr_tools: the grader's C helpers, built by the Makefile from src/grade/
 # into bin/; set GR_PROBE and GR_SANDBOX (fails when `make` was not run).
