@@ -104,7 +104,7 @@ wrappers,110,110,ok,1"
 		run checks "$s"
 		assert_output "1:10/10 2:10/10 3:10/10 4:10/10 5:10/10 6:10/10 7:10/10 8:10/10 9:10/10 10:- 11:10/10 12:10/10"
 	done
-	grep -q 'built server' "$CLASS/wrappers/build.log"
+	grep -q '^tcplab: the server is server (cc of the folder.s .c files)' "$CLASS/wrappers/build.log"
 	run jq -r .extra_data.server "$CLASS/port-backlog/results.json"
 	assert_output --regexp '/server \{port\} 10$'
 	run output_of echo 2

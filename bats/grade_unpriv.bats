@@ -52,7 +52,7 @@ parentkeeps,90,110,ok,1"
 
 @test "as nobody: the grader says what it falls back to, and the times come from our clients" {
 	run jq -r .extra_data.sandbox "$CLASS/correct/results.json"
-	assert_output --partial 'NOT ISOLATED (not root)'
+	assert_output --partial 'NOT ISOLATED: runs as nobody'
 	run jq -r '.tests[] | select(.number == "3") | .output' "$CLASS/correct/results.json"
 	assert_output --regexp 'both served at once \(source: probe\)$'
 	# the output folders belong to nobody: nothing was written as root
