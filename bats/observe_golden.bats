@@ -253,11 +253,10 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 		   [.packets[] | select(.from == "client" and (.flags | test("F"))) | .server_state]
 		   == ["ESTABLISHED", "CLOSE_WAIT"]]'
 	assert_output '[true,true,true]'
-	run diff <(sed -n 11,12p "$GOLDEN/fin-lost-past-capture.txt") - <<'EOF2'
-      0.300414  FIN_WAIT_1     ──────── FIN,ACK ────────>  
-      0.508252                 ──────── FIN,ACK ────────>  CLOSE_WAIT     (retransmission)
-EOF2
-	assert_success
+	# the ladder: nothing for the server on the first copy's row
+	run grep 'FIN,ACK ────────>' "$GOLDEN/fin-lost-past-capture.txt"
+	assert_line --index 0 --regexp 'FIN_WAIT_1 +─+ FIN,ACK ─+> +$'
+	assert_line --index 1 --regexp '─> +CLOSE_WAIT +\(retransmission\)$'
 }
 
 @test "fin-before-data: a FIN ahead of the data moves the server to CLOSE_WAIT only when the data fills the hole" {
