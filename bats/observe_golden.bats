@@ -12,7 +12,7 @@ setup() {
 
 SITUATIONS="server-close client-close backlog half-close refused abort fin-data
 	many tuple-reuse ipv6 crossing-fins crossing-fins-at-server lost-fin lost-final-ack
-	fin-lost-past-capture fin-before-data simultaneous-open"
+	fin-lost-past-capture fin-before-data simultaneous-open simultaneous-open-at-server"
 
 # golden NAME: the normalised report equals NAME.json and agrees with
 # NAME.trace: the same state sequences, and each state change the wire can
@@ -278,6 +278,8 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 
 @test "simultaneous-open: both ends send a SYN; both go SYN_SENT -> SYN_RCVD -> ESTABLISHED; the first SYN's sender is the client" {
 	golden simultaneous-open
+	# the client's SYN_RCVD is its own socket's step: timed against the kernel too
+	assert_line 'times: 5 state changes compared, 0 off by more than 5 ms'
 	assert_equal "$(nconn)" 1
 	assert_equal "$(states 1 client)" "CLOSED SYN_SENT SYN_RCVD $ACTIVE"
 	assert_equal "$(states 1 server)" "CLOSED SYN_SENT SYN_RCVD $PASSIVE"
@@ -291,6 +293,17 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 		| [($p | map(.from + ":" + .flags) | join(" ")),
 		   $c.SYN_SENT == $p[0].t, $c.SYN_RCVD == $p[1].t, $c.ESTABLISHED == $p[3].t]'
 	assert_output '["client:S server:S client:SA server:SA",true,true,true]'
+}
+
+@test "simultaneous-open-at-server: captured on the other end, whose SYN is first there: that end is the client" {
+	golden simultaneous-open-at-server
+	assert_line 'times: 6 state changes compared, 0 off by more than 5 ms'
+	assert_equal "$(nconn)" 1
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT SYN_RCVD $PASSIVE"
+	assert_equal "$(states 1 server)" "CLOSED SYN_SENT SYN_RCVD $ACTIVE"
+	closing '"server"' '"server"' false SF SsAafF
+	assert_equal "$(cfield 1 .client.port)" 7001
+	assert_equal "$(cfield 1 .server.port)" 40001
 }
 
 @test "lost-final-ack: the server retransmits its FIN from LAST_ACK; still one connection, the client's TIME_WAIT restarts" {
