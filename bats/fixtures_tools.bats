@@ -109,13 +109,26 @@ ms_to_connect() {
 	wait $WIRE || true
 	run cat "$T/wire.err"
 	assert_line --partial "dropped a frame from a"
-	assert_line --regexp '^tcpwire: forwarded [0-9]+, dropped 1$'
+	assert_line --regexp '^tcpwire: forwarded [0-9]+, dropped 1, held 0$'
+}
+
+@test "tcpwire -x a:syn:1:+300 holds the first SYN 300 ms instead of dropping it" {
+	wire -d 0 -x a:syn:1:+300
+	local ms=$(ms_to_connect)
+	[ "$ms" -ge 300 ] && [ "$ms" -lt 1000 ] || fail "connect took $ms ms"
+	kill -TERM $WIRE
+	wait $WIRE || true
+	run cat "$T/wire.err"
+	assert_line --partial "holding a frame from a"
+	assert_line --regexp '^tcpwire: forwarded [0-9]+, dropped 0, held 1$'
 }
 
 @test "tcpwire refuses a bad rule and a missing interface" {
 	run "$BIN/tcpwire" -x c:fin:1 x y
 	assert_equal "$status" 2
-	assert_output --partial "expected a|b:KIND:N"
+	assert_output --partial "expected a|b:KIND:N[:+MS]"
+	run "$BIN/tcpwire" -x a:data:1:+0 x y
+	assert_equal "$status" 2
 	run "$BIN/tcpwire" nosuch0 nosuch1
 	assert_equal "$status" 1
 	assert_output --partial "nosuch0"

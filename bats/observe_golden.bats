@@ -11,7 +11,8 @@ setup() {
 }
 
 SITUATIONS="server-close client-close backlog half-close refused abort fin-data
-	many tuple-reuse ipv6 crossing-fins crossing-fins-at-server lost-fin lost-final-ack"
+	many tuple-reuse ipv6 crossing-fins crossing-fins-at-server lost-fin lost-final-ack
+	fin-lost-past-capture fin-before-data simultaneous-open simultaneous-open-at-server"
 
 # golden NAME: the normalised report equals NAME.json and agrees with
 # NAME.trace: the same state sequences, and each state change the wire can
@@ -222,18 +223,87 @@ PASSIVE="ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED"
 	assert_output '[["server",1,1],["client",1,1]]'
 }
 
-@test "lost-fin: the wire drops the client's FIN; its retransmission adds no state" {
+@test "lost-fin: the wire drops the client's FIN; the server takes its retransmission" {
 	golden lost-fin
 	assert_equal "$(states 1 client)" "CLOSED SYN_SENT $ACTIVE"
 	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD $PASSIVE"
 	closing '"client"' '"client"' false SF ShAFf
 	run cfield 1 '[.packets[] | select(.from == "client" and (.flags | test("F")))] | length'
 	assert_output 2
-	# FIN_WAIT_1 from the first (lost) FIN, FIN_WAIT_2 only when the retransmission is ACKed
+	# FIN_WAIT_1 from the first (lost) FIN, FIN_WAIT_2 only when the
+	# retransmission is ACKed; the server's CLOSE_WAIT at the retransmission
 	run cfield 1 '[.packets[] | select(.from == "client" and (.flags | test("F"))) | .t] as [$lost, $again]
 		| (.states.client | map({(.state): .t}) | add) as $s
-		| [$s.FIN_WAIT_1 == $lost, $s.FIN_WAIT_2 > $again, $again - $lost > 0.2]'
+		| (.states.server | map({(.state): .t}) | add) as $v
+		| [$s.FIN_WAIT_1 == $lost, $s.FIN_WAIT_2 > $again, $again - $lost > 0.2,
+		   $v.CLOSE_WAIT == $again]'
+	assert_output '[true,true,true,true]'
+}
+
+@test "fin-lost-past-capture: the capture sees both FIN copies; the server's CLOSE_WAIT starts at the one it got" {
+	golden fin-lost-past-capture
+	# instant wire: both sides are timed against the kernel
+	assert_line 'times: 8 state changes compared, 0 off by more than 5 ms'
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT $ACTIVE"
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD $PASSIVE"
+	closing '"client"' '"client"' false SF ShAFf
+	run cfield 1 '[.packets[] | select(.from == "client" and (.flags | test("F"))) | .t] as [$lost, $again]
+		| (.states.server | map({(.state): .t}) | add) as $v
+		| [$v.CLOSE_WAIT == $again, $again - $lost > 0.2,
+		   [.packets[] | select(.from == "client" and (.flags | test("F"))) | .server_state]
+		   == ["ESTABLISHED", "CLOSE_WAIT"]]'
 	assert_output '[true,true,true]'
+	# the ladder: nothing for the server on the first copy's row
+	run grep 'FIN,ACK ────────>' "$GOLDEN/fin-lost-past-capture.txt"
+	assert_line --index 0 --regexp 'FIN_WAIT_1 +─+ FIN,ACK ─+> +$'
+	assert_line --index 1 --regexp '─> +CLOSE_WAIT +\(retransmission\)$'
+}
+
+@test "fin-before-data: a FIN ahead of the data moves the server to CLOSE_WAIT only when the data fills the hole" {
+	golden fin-before-data
+	assert_line 'times: 8 state changes compared, 0 off by more than 5 ms'
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT $ACTIVE"
+	assert_equal "$(states 1 server)" "LISTEN SYN_RCVD $PASSIVE"
+	closing '"client"' '"client"' false SF ShAFaDf
+	assert_equal "$(cfield 1 .bytes.client)" 10
+	# the FIN is seen 50 ms before the 10 bytes that precede it
+	run cfield 1 '(.packets[] | select(.from == "client" and (.flags | test("F"))) | .t) as $fin
+		| (.packets[] | select(.from == "client" and .len == 10) | .t) as $data
+		| (.states.server | map({(.state): .t}) | add) as $v
+		| [$data - $fin > 0.04, $v.CLOSE_WAIT == $data]'
+	assert_output '[true,true]'
+	run grep -c '(fills a hole)' "$GOLDEN/fin-before-data.txt"
+	assert_output 1
+}
+
+@test "simultaneous-open: both ends send a SYN; both go SYN_SENT -> SYN_RCVD -> ESTABLISHED; the first SYN's sender is the client" {
+	golden simultaneous-open
+	# the client's SYN_RCVD is its own socket's step: timed against the kernel too
+	assert_line 'times: 5 state changes compared, 0 off by more than 5 ms'
+	assert_equal "$(nconn)" 1
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT SYN_RCVD $ACTIVE"
+	assert_equal "$(states 1 server)" "CLOSED SYN_SENT SYN_RCVD $PASSIVE"
+	closing '"client"' '"client"' false SF SsAaFf
+	assert_equal "$(cfield 1 .roles)" '"syn"'
+	assert_equal "$(cfield 1 .client.port)" 40001
+	# the client: SYN_RCVD when the server's SYN arrives, ESTABLISHED at the
+	# SYN-ACK that acks its own SYN (the capture is on the client's side)
+	run cfield 1 '[.packets[] | select(.flags | test("S")) | {from, flags, t}] as $p
+		| (.states.client | map({(.state): .t}) | add) as $c
+		| [($p | map(.from + ":" + .flags) | join(" ")),
+		   $c.SYN_SENT == $p[0].t, $c.SYN_RCVD == $p[1].t, $c.ESTABLISHED == $p[3].t]'
+	assert_output '["client:S server:S client:SA server:SA",true,true,true]'
+}
+
+@test "simultaneous-open-at-server: captured on the other end, whose SYN is first there: that end is the client" {
+	golden simultaneous-open-at-server
+	assert_line 'times: 6 state changes compared, 0 off by more than 5 ms'
+	assert_equal "$(nconn)" 1
+	assert_equal "$(states 1 client)" "CLOSED SYN_SENT SYN_RCVD $PASSIVE"
+	assert_equal "$(states 1 server)" "CLOSED SYN_SENT SYN_RCVD $ACTIVE"
+	closing '"server"' '"server"' false SF SsAafF
+	assert_equal "$(cfield 1 .client.port)" 7001
+	assert_equal "$(cfield 1 .server.port)" 40001
 }
 
 @test "lost-final-ack: the server retransmits its FIN from LAST_ACK; still one connection, the client's TIME_WAIT restarts" {

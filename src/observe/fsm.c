@@ -16,23 +16,14 @@
  * A refuted transition is rolled back, so a lost final ACK followed by a
  * retransmitted FIN does not end the story early, and crossing FINs come out
  * as FIN_WAIT_1, CLOSING, TIME_WAIT on both sides whatever order they were
- * seen in.
+ * seen in. A FIN is taken in sequence, once the data before it was seen; a
+ * FIN seen again before its receiver said anything is taken at that copy
+ * (the first was lost past the capture point); two bare SYNs that cross are
+ * a simultaneous open.
  */
 #include <string.h>
 
 #include "fsm.h"
-
-static const char *const state_names[FSM_NSTATES] = {
-	"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED",
-	"FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT",
-	"LAST_ACK",
-};
-
-const char *
-fsm_state_name(int st)
-{
-	return st >= 0 && st < FSM_NSTATES ? state_names[st] : "?";
-}
 
 /* Appends a state to a side's timeline, never going back in time. */
 static void
@@ -112,6 +103,15 @@ rx_fin(struct fsm_side *x, int64_t t)
 	}
 }
 
+/* x's initial sequence number: its data starts right after it. */
+static void
+set_isn(struct fsm_track *k, uint32_t isn)
+{
+	k->isn = isn;
+	k->nxt = isn + 1;
+	k->has_nxt = 1;
+}
+
 void
 fsm_init(struct fsm *f, int from, const struct seg *s, int64_t t)
 {
@@ -137,7 +137,7 @@ fsm_init(struct fsm *f, int from, const struct seg *s, int64_t t)
 
 		push(c, t, FSM_SYN_SENT);
 		c->k.syn_sent = 1;
-		c->k.isn = s->ack - 1;
+		set_isn(&c->k, s->ack - 1);
 		push(&f->side[FSM_SERVER], t, FSM_LISTEN);
 		return;
 	}
@@ -146,8 +146,8 @@ fsm_init(struct fsm *f, int from, const struct seg *s, int64_t t)
 		push(&f->side[r], t, FSM_ESTABLISHED);
 		f->side[r].k.syn_sent = 1;
 	}
-	f->side[from].k.isn = s->seq - 1;
-	f->side[!from].k.isn = s->ack - 1;
+	set_isn(&f->side[from].k, s->seq - 1);
+	set_isn(&f->side[!from].k, s->ack - 1);
 	f->established = 1;
 }
 
@@ -178,9 +178,12 @@ check_evidence(struct fsm *f, int from, const struct seg *s)
 }
 
 static void
-step_rst(struct fsm *f, int from, int64_t t)
+step_rst(struct fsm *f, int from, const struct seg *s, int64_t t)
 {
 	struct fsm_side *x = &f->side[from], *p = &f->side[!from];
+	/* Linux's TIME_WAIT takes only a RST at its rcv_nxt, just past our FIN */
+	int ignored = p->k.state == FSM_TIME_WAIT && x->k.fin_sent &&
+	    s->seq != x->k.fin_seq + 1;
 	int r;
 
 	if (f->rst_from < 0)
@@ -195,29 +198,59 @@ step_rst(struct fsm *f, int from, int64_t t)
 	} else {
 		push(x, t, FSM_CLOSED);
 	}
-	if (p->k.state != FSM_LISTEN)
+	if (p->k.state != FSM_LISTEN && !ignored)
 		push(p, t, FSM_CLOSED);
 	for (r = 0; r < 2; r++) {
 		f->side[r].unconf = 0;
-		if (f->side[r].k.tw_since >= 0 && f->side[r].tw_end < 0)
+		if (f->side[r].k.tw_since >= 0 && f->side[r].tw_end < 0 &&
+		    f->side[r].k.state == FSM_CLOSED)
 			f->side[r].tw_end = t;
 	}
+}
+
+/*
+ * Simultaneous open: x, still LISTEN in our guess, sends a bare SYN while
+ * the peer's SYN is out (the peer is SYN_SENT). Both ends connect()ed: x
+ * starts CLOSED, and as the SYNs cross each end gets the other's SYN and
+ * answers it from SYN_RCVD with a SYN-ACK.
+ */
+static void
+simultaneous_open(struct fsm *f, int from, int64_t t)
+{
+	struct fsm_side *x = &f->side[from], *p = &f->side[!from];
+
+	/* like a rollback: the packets so far showed x CLOSED, not LISTEN */
+	f->rolled |= (uint8_t)(1 << from);
+	f->rolled_state[from] = FSM_CLOSED;
+	f->rolled_pkt[from] = 0;
+	x->st[0] = FSM_CLOSED;
+	x->k.state = FSM_CLOSED;
+	push(x, t, FSM_SYN_SENT);
+	push(x, t, FSM_SYN_RCVD);
+	push(p, t, FSM_SYN_RCVD);
 }
 
 static void
 step_syn(struct fsm *f, int from, const struct seg *s, int64_t t)
 {
 	struct fsm_side *x = &f->side[from], *p = &f->side[!from];
+	int ack = s->flags & SEG_ACK;
 
 	if (!x->k.syn_sent) {
 		x->k.syn_sent = 1;
-		x->k.isn = s->seq;
-		if (x->k.state == FSM_CLOSED && !(s->flags & SEG_ACK))
+		set_isn(&x->k, s->seq);
+		if (x->k.state == FSM_CLOSED && !ack)
 			push(x, t, FSM_SYN_SENT);
-		else if (x->k.state == FSM_LISTEN && (s->flags & SEG_ACK))
+		else if (x->k.state == FSM_LISTEN && ack)
 			push(x, t, FSM_SYN_RCVD);
+		else if (x->k.state == FSM_LISTEN && x->k.nsteps == 1 &&
+		    p->k.state == FSM_SYN_SENT)
+			simultaneous_open(f, from, t);
 	}
-	if ((s->flags & SEG_ACK) && p->k.state == FSM_SYN_SENT &&
+	if (ack && x->k.state == FSM_SYN_SENT)
+		push(x, t, FSM_SYN_RCVD);	/* it got the peer's SYN */
+	if (ack && (p->k.state == FSM_SYN_SENT ||
+	    p->k.state == FSM_SYN_RCVD) && p->k.syn_sent &&
 	    s->ack == p->k.isn + 1) {
 		push(p, t, FSM_ESTABLISHED);
 		f->established = 1;
@@ -245,6 +278,30 @@ step_ack(struct fsm *f, struct fsm_side *p, const struct seg *s, int64_t t)
 	}
 }
 
+/*
+ * x's data advanced to the end of s without a hole; when that fills the
+ * hole before x's FIN, the peer takes the FIN now (the kernel processes a
+ * FIN in sequence, not when it arrives out of order).
+ */
+static void
+advance(struct fsm *f, struct fsm_side *x, struct fsm_side *p,
+    const struct seg *s, int64_t t)
+{
+	uint32_t end = s->seq + s->len;
+
+	if (!x->k.has_nxt || fsm_seq_lt(x->k.nxt, s->seq) ||
+	    !fsm_seq_lt(x->k.nxt, end))
+		return;
+	x->k.nxt = end;
+	if (x->k.fin_held && !fsm_seq_lt(end, x->k.fin_seq)) {
+		x->k.fin_held = 0;
+		if (!p->k.got_fin) {
+			tentative(f, p, FSM_UNC_RXFIN);
+			rx_fin(p, t);
+		}
+	}
+}
+
 static void
 step_fin(struct fsm *f, int from, const struct seg *s, int64_t t)
 {
@@ -254,7 +311,10 @@ step_fin(struct fsm *f, int from, const struct seg *s, int64_t t)
 	if (!x->k.fin_sent) {
 		x->k.fin_sent = 1;
 		x->k.fin_seq = s->seq + s->len;
-		crossing = p->k.fin_sent && !((s->flags & SEG_ACK) &&
+		x->k.fin_held = x->k.has_nxt &&
+		    fsm_seq_lt(x->k.nxt, x->k.fin_seq);
+		crossing = p->k.fin_sent && !p->k.fin_held &&
+		    !((s->flags & SEG_ACK) &&
 		    !fsm_seq_lt(s->ack, p->k.fin_seq + 1));
 		if (f->closer == FSM_NOBODY)
 			f->closer = (int8_t)from;
@@ -269,8 +329,18 @@ step_fin(struct fsm *f, int from, const struct seg *s, int64_t t)
 			tentative(f, x, FSM_UNC_RXFIN);
 			rx_fin(x, t);
 		}
+	} else if (s->seq + s->len == x->k.fin_seq &&
+	    (p->unconf & FSM_UNC_RXFIN)) {
+		/*
+		 * Our FIN again, and the peer has not answered the first copy:
+		 * it was lost past the capture point, and the peer's state
+		 * changes at the copy that its ack will answer — this one.
+		 */
+		rollback(f, !from, FSM_UNC_RXFIN);
 	}
 	x->fin_t = t;
+	if (x->k.fin_held)
+		return;	/* the peer takes it when the hole is filled */
 	if (!p->k.got_fin) {
 		tentative(f, p, FSM_UNC_RXFIN);
 		rx_fin(p, t);
@@ -288,7 +358,7 @@ fsm_step(struct fsm *f, int from, const struct seg *s, int64_t t)
 	f->rolled = 0;
 	check_evidence(f, from, s);
 	if (fl & SEG_RST) {
-		step_rst(f, from, t);
+		step_rst(f, from, s, t);
 	} else if (fl & SEG_SYN) {
 		step_syn(f, from, s, t);
 	} else {
@@ -300,6 +370,7 @@ fsm_step(struct fsm *f, int from, const struct seg *s, int64_t t)
 				rx_fin(x, p->fin_t > t ? t : p->fin_t);
 			}
 		}
+		advance(f, x, p, s, t);
 		if (fl & SEG_FIN)
 			step_fin(f, from, s, t);
 	}
@@ -323,13 +394,6 @@ fsm_expire(struct fsm *f, int64_t now)
 	}
 }
 
-int64_t
-fsm_tw_until(const struct fsm_side *x)
-{
-	return (x->tw_restart > x->k.tw_since ? x->tw_restart :
-	    x->k.tw_since) + FSM_TIME_WAIT_US;
-}
-
 void
 fsm_kill_time_wait(struct fsm *f, int64_t t)
 {
@@ -343,30 +407,4 @@ fsm_kill_time_wait(struct fsm *f, int64_t t)
 			x->tw_end = t;
 		}
 	}
-}
-
-int
-fsm_finished(const struct fsm *f)
-{
-	int c = f->side[FSM_CLIENT].k.state, s = f->side[FSM_SERVER].k.state;
-
-	return (c == FSM_CLOSED || c == FSM_TIME_WAIT) &&
-	    (s == FSM_CLOSED || s == FSM_TIME_WAIT || s == FSM_LISTEN);
-}
-
-int
-fsm_closer(const struct fsm *f)
-{
-	return f->closer;
-}
-
-int
-fsm_tw_side(const struct fsm *f)
-{
-	int c = f->side[FSM_CLIENT].k.tw_since >= 0;
-	int s = f->side[FSM_SERVER].k.tw_since >= 0;
-
-	if (c && s)
-		return FSM_BOTH;
-	return c ? FSM_WHO_CLIENT : s ? FSM_WHO_SERVER : FSM_NOBODY;
 }

@@ -35,7 +35,10 @@ struct fsm_track {
 	uint8_t state;
 	uint8_t nsteps;
 	uint8_t syn_sent, fin_sent, fin_acked, got_fin, sent_any;
+	uint8_t has_nxt;	/* nxt is known (we saw the SYN or a midstream start) */
+	uint8_t fin_held;	/* our FIN came before earlier data: a hole */
 	uint32_t isn, fin_seq;	/* fin_seq: the sequence number the FIN uses */
+	uint32_t nxt;		/* the end of the data we sent, without holes */
 	int64_t tw_since;	/* -1, or when TIME_WAIT began */
 };
 

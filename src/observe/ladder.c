@@ -238,6 +238,7 @@ ladder_conn(void *ctx, const struct conn *c)
 	ci = si = 1;
 	if (!l->summary) {
 		uint32_t hi[2] = { 0, 0 };	/* highest sequence end sent */
+		uint32_t nxt[2] = { 0, 0 };	/* end of what was seen, no holes */
 		int seen[2] = { 0, 0 };
 
 		for (i = 0; i < npk; i++) {
@@ -248,9 +249,13 @@ ladder_conn(void *ctx, const struct conn *c)
 
 			if (seen[p->from] && (p->flags & SEG_RST) == 0 &&
 			    end > p->seq && !fsm_seq_lt(hi[p->from], end))
-				note = "(retransmission)";
+				note = fsm_seq_lt(p->seq, nxt[p->from]) ?
+				    "(retransmission)" : "(fills a hole)";
 			if (!seen[p->from] || fsm_seq_lt(hi[p->from], end))
 				hi[p->from] = end;
+			if (!seen[p->from] || (!fsm_seq_lt(nxt[p->from], p->seq) &&
+			    fsm_seq_lt(nxt[p->from], end)))
+				nxt[p->from] = end;
 			seen[p->from] = 1;
 			states_until(out, f, &ci, &si, p->t, t0, p, note);
 		}

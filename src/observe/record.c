@@ -93,6 +93,35 @@ who(struct jw *w, int x)
 		jw_null(w);
 }
 
+/*
+ * `,"state":"NAME"}` in one write: a state name is plain ASCII, and the
+ * timelines' names were 15 % of the time in jw_str's scan (callgrind).
+ */
+static void
+state_member(struct jw *w, int st)
+{
+	static struct {
+		char s[32];
+		uint8_t n;
+	} m[FSM_NSTATES];
+	static int ready;
+	int i;
+
+	if (st < 0 || st >= FSM_NSTATES) {
+		JW_NEXT(w, "state");
+		jw_str(w, fsm_state_name(st));
+		jw_lit(w, "}");
+		return;
+	}
+	if (!ready) {
+		for (i = 0; i < FSM_NSTATES; i++)
+			m[i].n = (uint8_t)snprintf(m[i].s, sizeof m[i].s,
+			    ",\"state\":\"%s\"}", fsm_state_name(i));
+		ready = 1;
+	}
+	jw_raw(w, m[st].s, m[st].n);
+}
+
 static void
 timeline(struct jw *w, const struct fsm_side *x, int64_t t0)
 {
@@ -104,9 +133,7 @@ timeline(struct jw *w, const struct fsm_side *x, int64_t t0)
 			jw_lit(w, ",");
 		jw_lit(w, "{\"t\":");
 		jw_secs(w, x->t[i] - t0);
-		JW_NEXT(w, "state");
-		jw_str(w, fsm_state_name(x->st[i]));
-		jw_lit(w, "}");
+		state_member(w, x->st[i]);
 	}
 	jw_lit(w, "]");
 }

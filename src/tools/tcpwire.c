@@ -7,6 +7,7 @@
  * one veth end towards each peer:
  *
  *	tcpwire -d 100 -x a:fin:1 a1 b1
+ *	tcpwire -d 0 -x a:data:1:+300 a1 b1	(A's first data comes 300 ms late)
  *
  * Prints "wire up A <-> B" on stdout when both sockets are bound; logs each
  * drop on stderr; SIGINT/SIGTERM end it with a one-line summary.
@@ -52,11 +53,12 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fputs("usage: tcpwire [-d DELAY_MS] [-x a|b:KIND:N]... IFACE_A IFACE_B\n"
+	fputs("usage: tcpwire [-d DELAY_MS] [-x a|b:KIND:N[:+MS]]... IFACE_A IFACE_B\n"
 	    "  forwards frames between two interfaces with a fixed one-way delay;\n"
 	    "  -x drops the Nth segment of KIND from side a or b; KIND is one of\n"
 	    "  tcp syn synack fin rst data ack finack (finack: a pure ACK sent\n"
-	    "  after the other side's FIN went through, i.e. the final ACK).\n",
+	    "  after the other side's FIN went through, i.e. the final ACK);\n"
+	    "  with :+MS it holds that segment MS ms longer instead (reordering).\n",
 	    f);
 }
 
@@ -97,6 +99,20 @@ wire_open(const char *ifname)
 	return fd;
 }
 
+/* Queues f in the order of due times (a held frame lets others pass). */
+static void
+fifo_insert(struct fifo *q, struct frame *f)
+{
+	struct frame **pp = &q->head;
+
+	while (*pp != NULL && (*pp)->due_us <= f->due_us)
+		pp = &(*pp)->next;
+	f->next = *pp;
+	*pp = f;
+	if (f->next == NULL)
+		q->tail = f;
+}
+
 /* Read one frame from fd[side]; queue it for the other side unless dropped. */
 static void
 wire_take(int fd, int side, struct wire_state *st, struct fifo *q,
@@ -116,18 +132,16 @@ wire_take(int fd, int side, struct wire_state *st, struct fifo *q,
 		    side ? 'b' : 'a', n);
 		return;
 	}
+	if (st->hold_ms)
+		fprintf(stderr, "tcpwire: holding a frame from %c (%zd bytes) "
+		    "%u ms\n", side ? 'b' : 'a', n, st->hold_ms);
 	if ((f = malloc(sizeof(*f) + (size_t)n)) == NULL)
 		err(1, "malloc");
 	memcpy(f->data, buf, (size_t)n);
 	wire_csum_fix(f->data, (size_t)n);
 	f->len = (size_t)n;
-	f->due_us = now_us() + delay_us;
-	f->next = NULL;
-	if (q->tail)
-		q->tail->next = f;
-	else
-		q->head = f;
-	q->tail = f;
+	f->due_us = now_us() + delay_us + st->hold_ms * 1000LL;
+	fifo_insert(q, f);
 }
 
 /* Send every due frame of q out of fd; returns frames sent. */
@@ -174,7 +188,7 @@ main(int argc, char **argv)
 			if (st.nrules == WIRE_MAX_RULES)
 				errx(2, "-x %s: at most %d rules", optarg, WIRE_MAX_RULES);
 			if (wire_rule_parse(optarg, &st.rules[st.nrules++]) != WIRE_OK)
-				errx(2, "-x %s: expected a|b:KIND:N", optarg);
+				errx(2, "-x %s: expected a|b:KIND:N[:+MS]", optarg);
 			break;
 		default:
 			usage(stderr);
@@ -215,6 +229,7 @@ main(int argc, char **argv)
 		forwarded += wire_flush(fd[1], &q[0]);
 		forwarded += wire_flush(fd[0], &q[1]);
 	}
-	fprintf(stderr, "tcpwire: forwarded %u, dropped %u\n", forwarded, st.dropped);
+	fprintf(stderr, "tcpwire: forwarded %u, dropped %u, held %u\n",
+	    forwarded, st.dropped, st.held);
 	return 0;
 }

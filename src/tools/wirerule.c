@@ -87,13 +87,18 @@ wire_rule_parse(const char *spec, struct wire_rule *r)
 {
 	char kind[16];
 	char side;
-	unsigned nth;
-	int used = 0;
+	unsigned nth, hold = 0;
+	int used = 0, more = 0;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	if (sscanf(spec, "%c:%15[a-z]:%u%n", &side, kind, &nth, &used) != 3 ||
-	    spec[used] != '\0' || (side != 'a' && side != 'b') || nth == 0)
+	    (side != 'a' && side != 'b') || nth == 0)
+		return WIRE_ESYNTAX;
+	if (spec[used] == ':' && (sscanf(spec + used, ":+%u%n", &hold, &more) != 1 ||
+	    hold == 0 || hold > 60000))
+		return WIRE_ESYNTAX;
+	if (spec[used + more] != '\0')
 		return WIRE_ESYNTAX;
 	for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
 		if (strcmp(kind, kind_names[i]) == 0)
@@ -103,6 +108,7 @@ wire_rule_parse(const char *spec, struct wire_rule *r)
 	r->side = side == 'b';
 	r->kind = (enum wire_kind)i;
 	r->nth = nth;
+	r->hold_ms = hold;
 	return WIRE_OK;
 }
 
@@ -132,20 +138,30 @@ wire_judge(struct wire_state *st, int side, const uint8_t *frame, size_t len)
 	struct wire_seg seg;
 	int i, drop = 0;
 
+	st->hold_ms = 0;
 	if (wire_parse(frame, len, &seg) != WIRE_OK)
 		return 0;
 	for (i = 0; i < st->nrules; i++) {
 		struct wire_rule *r = &st->rules[i];
 		if (r->side != side || !wire_is(st, side, &seg, r->kind))
 			continue;
-		if (++r->seen == r->nth)
+		if (++r->seen != r->nth)
+			continue;
+		if (r->hold_ms == 0)
 			drop = 1;
+		else if (r->hold_ms > st->hold_ms)
+			st->hold_ms = r->hold_ms;
 	}
-	if (drop)
+	if (drop) {
+		st->hold_ms = 0;
 		st->dropped++;
-	else if (seg.flags & WIRE_FIN)
+		return 1;
+	}
+	if (st->hold_ms)
+		st->held++;
+	if (seg.flags & WIRE_FIN)
 		st->fin_passed[side] = 1;
-	return drop;
+	return 0;
 }
 
 static uint32_t

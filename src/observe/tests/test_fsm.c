@@ -202,6 +202,103 @@ test_lost_fin(void)
 	    "FIN_WAIT_2@301", "lost FIN: server");
 }
 
+/* The FIN is lost past the capture point: the peer takes the copy it acks. */
+static void
+test_fin_lost_past_capture(void)
+{
+	handshake();
+	seg(C, "FA", CI + 1, SI + 1, 0, 100);	/* lost after capture */
+	UNIT_EQ_INT(f.side[S].k.state, FSM_CLOSE_WAIT,
+	    "FIN seen: the server is assumed to have it");
+	seg(C, "FA", CI + 1, SI + 1, 0, 300);	/* the server never answered */
+	UNIT_CHECK(f.rolled & (1 << S), "retransmitted FIN: server revised");
+	seg(S, "A", SI + 1, CI + 2, 0, 301);
+	seg(S, "FA", SI + 1, CI + 2, 0, 302);
+	seg(C, "A", CI + 2, SI + 2, 0, 303);
+	UNIT_EQ_STR(tl(S), "LISTEN@0 SYN_RCVD@10 ESTABLISHED@20 CLOSE_WAIT@300 "
+	    "LAST_ACK@302 CLOSED@303", "lost FIN: CLOSE_WAIT at the copy acked");
+	UNIT_EQ_STR(tl(C), "CLOSED@0 SYN_SENT@0 ESTABLISHED@10 FIN_WAIT_1@100 "
+	    "FIN_WAIT_2@301 TIME_WAIT@302", "lost FIN: client");
+	/* an answered FIN sent again moves nothing */
+	handshake();
+	seg(C, "FA", CI + 1, SI + 1, 0, 100);
+	seg(S, "A", SI + 1, CI + 2, 0, 101);
+	seg(C, "FA", CI + 1, SI + 1, 0, 300);
+	UNIT_EQ_STR(tl(S), "LISTEN@0 SYN_RCVD@10 ESTABLISHED@20 CLOSE_WAIT@100",
+	    "acked FIN again: CLOSE_WAIT stays at the first copy");
+}
+
+/* A FIN seen before the data it follows: taken when the hole is filled. */
+static void
+test_fin_before_data(void)
+{
+	handshake();
+	seg(C, "FA", CI + 11, SI + 1, 0, 50);	/* bytes 1..10 not seen yet */
+	UNIT_EQ_INT(f.side[S].k.state, FSM_ESTABLISHED,
+	    "FIN after a hole: the server does not take it yet");
+	UNIT_EQ_INT(f.side[C].k.state, FSM_FIN_WAIT_1, "the client closed");
+	seg(S, "A", SI + 1, CI + 1, 0, 51);	/* duplicate ACK */
+	seg(C, "PA", CI + 1, SI + 1, 4, 80);	/* part of the hole */
+	UNIT_EQ_INT(f.side[S].k.state, FSM_ESTABLISHED, "hole half filled");
+	seg(C, "FA", CI + 11, SI + 1, 0, 90);	/* the FIN again, still a hole */
+	UNIT_EQ_INT(f.side[S].k.state, FSM_ESTABLISHED, "FIN again: still a hole");
+	seg(C, "PA", CI + 5, SI + 1, 6, 100);	/* the rest */
+	seg(S, "A", SI + 1, CI + 12, 0, 101);
+	seg(S, "FA", SI + 1, CI + 12, 0, 102);
+	seg(C, "A", CI + 12, SI + 2, 0, 103);
+	UNIT_EQ_STR(tl(S), "LISTEN@0 SYN_RCVD@10 ESTABLISHED@20 CLOSE_WAIT@100 "
+	    "LAST_ACK@102 CLOSED@103", "FIN before data: CLOSE_WAIT when filled");
+	UNIT_EQ_STR(tl(C), "CLOSED@0 SYN_SENT@0 ESTABLISHED@10 FIN_WAIT_1@50 "
+	    "FIN_WAIT_2@101 TIME_WAIT@102", "FIN before data: client");
+	/* in order, data and FIN in one segment: at once */
+	handshake();
+	seg(C, "FPA", CI + 1, SI + 1, 10, 50);
+	UNIT_EQ_INT(f.side[S].k.state, FSM_CLOSE_WAIT, "data+FIN in order");
+}
+
+/* Both ends connect(): the SYNs cross. */
+static void
+test_simultaneous_open(void)
+{
+	reset();
+	seg(C, "S", CI, 0, 0, 0);
+	seg(S, "S", SI, 0, 0, 150);
+	UNIT_CHECK(f.rolled & (1 << S), "second SYN: server's start revised");
+	seg(C, "SA", CI, SI + 1, 0, 151);
+	seg(S, "SA", SI, CI + 1, 0, 200);
+	seg(C, "A", CI + 1, SI + 1, 0, 201);
+	UNIT_EQ_STR(tl(C), "CLOSED@0 SYN_SENT@0 SYN_RCVD@150 ESTABLISHED@200",
+	    "simultaneous open: client");
+	UNIT_EQ_STR(tl(S), "CLOSED@0 SYN_SENT@150 SYN_RCVD@150 ESTABLISHED@151",
+	    "simultaneous open: server");
+	UNIT_CHECK(f.established, "simultaneous open: established");
+	seg(C, "FA", CI + 1, SI + 1, 0, 300);
+	seg(S, "FA", SI + 1, CI + 2, 0, 400);
+	seg(C, "A", CI + 2, SI + 2, 0, 401);
+	UNIT_EQ_STR(tl(S), "CLOSED@0 SYN_SENT@150 SYN_RCVD@150 ESTABLISHED@151 "
+	    "CLOSE_WAIT@300 LAST_ACK@400 CLOSED@401",
+	    "simultaneous open, client close: server");
+	UNIT_CHECK(fsm_finished(&f), "simultaneous open: finished");
+	UNIT_EQ_INT(fsm_closer(&f), FSM_WHO_CLIENT, "simultaneous open: closer");
+}
+
+/* Linux's TIME_WAIT takes a RST only at its rcv_nxt (tcp_timewait_state_process). */
+static void
+test_rst_in_time_wait(void)
+{
+	handshake();
+	seg(C, "FA", CI + 1, SI + 1, 0, 100);
+	seg(S, "FA", SI + 1, CI + 2, 0, 101);
+	seg(C, "A", CI + 2, SI + 2, 0, 102);
+	seg(S, "R", SI + 1, 0, 0, 300);		/* behind the server's FIN */
+	UNIT_EQ_INT(f.side[C].k.state, FSM_TIME_WAIT, "old RST: TIME_WAIT stays");
+	UNIT_EQ_INT(f.side[C].tw_end, -1, "old RST: TIME_WAIT not ended");
+	seg(S, "R", SI + 2, 0, 0, 400);		/* at the client's rcv_nxt */
+	UNIT_EQ_STR(tl(C), "CLOSED@0 SYN_SENT@0 ESTABLISHED@10 FIN_WAIT_1@100 "
+	    "FIN_WAIT_2@101 TIME_WAIT@101 CLOSED@400", "RST at rcv_nxt ends it");
+	UNIT_EQ_INT(f.side[C].tw_end, 400, "tw_end at the RST");
+}
+
 static void
 test_retransmitted_syn(void)
 {
@@ -340,6 +437,10 @@ main(void)
 	test_crossing(1);
 	test_lost_final_ack();
 	test_lost_fin();
+	test_fin_lost_past_capture();
+	test_fin_before_data();
+	test_simultaneous_open();
+	test_rst_in_time_wait();
 	test_retransmitted_syn();
 	test_backlog_full();
 	test_rst();

@@ -65,6 +65,11 @@ main(void)
 	UNIT_EQ_INT(wire_rule_parse("a:fun:1", &r), WIRE_ESYNTAX, "kind fun refused");
 	UNIT_EQ_INT(wire_rule_parse("a:fin:0", &r), WIRE_ESYNTAX, "0th refused");
 	UNIT_EQ_INT(wire_rule_parse("a:fin:1x", &r), WIRE_ESYNTAX, "trailing junk refused");
+	UNIT_EQ_INT(wire_rule_parse("a:data:1:+300", &r), WIRE_OK, "a:data:1:+300 parses");
+	UNIT_EQ_INT((int)r.hold_ms, 300, "held 300 ms");
+	UNIT_EQ_INT(wire_rule_parse("a:data:1:300", &r), WIRE_ESYNTAX, "hold without + refused");
+	UNIT_EQ_INT(wire_rule_parse("a:data:1:+0", &r), WIRE_ESYNTAX, "hold 0 refused");
+	UNIT_EQ_INT(wire_rule_parse("a:data:1:+5x", &r), WIRE_ESYNTAX, "hold junk refused");
 
 	n = mkframe(f, WIRE_FIN | WIRE_ACK, 5);
 	UNIT_EQ_INT(wire_parse(f, n, &seg), WIRE_OK, "FIN with data parses");
@@ -81,6 +86,16 @@ main(void)
 	UNIT_EQ_INT(wire_judge(&st, 0, f, n), 0, "1st FIN from a passes");
 	UNIT_EQ_INT(wire_judge(&st, 0, f, n), 1, "2nd FIN from a dropped");
 	UNIT_EQ_INT(wire_judge(&st, 0, f, n), 0, "3rd FIN from a passes");
+
+	/* Hold the 1st data segment from a: forwarded, but late. */
+	memset(&st, 0, sizeof(st));
+	wire_rule_parse("a:data:1:+300", &st.rules[st.nrules++]);
+	n = mkframe(f, WIRE_ACK, 10);
+	UNIT_EQ_INT(wire_judge(&st, 0, f, n), 0, "held data is not dropped");
+	UNIT_EQ_INT((int)st.hold_ms, 300, "1st data held 300 ms");
+	UNIT_EQ_INT(wire_judge(&st, 0, f, n), 0, "2nd data passes");
+	UNIT_EQ_INT((int)st.hold_ms, 0, "2nd data not held");
+	UNIT_EQ_INT((int)(st.held * 10 + st.dropped), 10, "1 held, 0 dropped");
 
 	/* The final ACK: a pure ACK from a after b's FIN went through. */
 	memset(&st, 0, sizeof(st));
