@@ -55,7 +55,7 @@ test: all $(UNIT_BINS)
 # plain `make` does not keep sanitized binaries in bin/.
 asan:
 	$(MAKE) clean
-	TCPLAB_SANITIZED=1 $(MAKE) \
+	TCPLAB_SANITIZED=1 SC_STUDENT_AS=unlimited $(MAKE) \
 	        CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer' \
 	        LDFLAGS='-fsanitize=address,undefined' test; \
 	rc=$$?; $(MAKE) clean; exit $$rc

@@ -87,7 +87,8 @@ sc_user_server() {
 # place then). Not root: as it is. Root: as the user SC_USER (default
 # nobody) with no capabilities and no way to gain any (setpriv
 # --no-new-privs), limits on file size (64 MiB), core dumps (none) and
-# address space (1 GiB), in a directory of its own where every word of
+# address space (1 GiB; SC_STUDENT_AS bytes, or unlimited for `make asan`, whose
+# sanitized programs reserve more), in a directory of its own where every word of
 # CMDLINE that names an existing file has been copied (so `./servidor`
 # under /root works). Isolation: the network namespace (its own lo), the
 # uid and no capabilities; the filesystem is the host's as that user sees
@@ -110,7 +111,7 @@ sc_user_bg() {
 	done
 	"$start" "$out" "$err" setpriv --reuid="$user" --regid="$group" --clear-groups \
 		--no-new-privs --inh-caps=-all --bounding-set=-all \
-		prlimit --fsize=67108864 --core=0 --as=1073741824 -- sh -c "cd '$dir' && exec $cmd"
+		prlimit --fsize=67108864 --core=0 --as="${SC_STUDENT_AS:-1073741824}" -- sh -c "cd '$dir' && exec $cmd"
 }
 
 # sc_stop SIGNAL: the run is over: stop the observer (its report is then

@@ -16,6 +16,7 @@
  * pipe, and reaps every orphan until the namespace is empty.  When PID 1
  * exits the kernel kills whatever is left in the namespace.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -224,6 +225,7 @@ int jail_argv(const struct jail *j, char **cmd, char **argv, size_t max,
 	addf(&b, "%lu", (unsigned long)j->proc_fd);
 	addf(&b, "%lu", (unsigned long)j->uid);
 	addf(&b, "%lu", (unsigned long)j->gid);
+	add(&b, j->limits ? j->limits : "-");
 	add(&b, "--");
 	for (i = 0; cmd[i]; i++)
 		add(&b, cmd[i]);
@@ -248,13 +250,62 @@ void jail_status_text(int st, char *buf, size_t len)
 		    strsignal(WTERMSIG(st)));
 }
 
+/*
+ * Applies "nproc=64,cpu=20,as=1024,..." (as and fsize in MiB) as hard and
+ * soft limits; -1 on a bad item (errno EINVAL) or setrlimit's error. Jailed,
+ * only the student's program gets them, just before its exec: our own
+ * processes may be sanitizer builds that need address space.
+ */
+int limits_apply(const char *spec)
+{
+	char buf[256], *item, *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", spec);
+	for (item = strtok_r(buf, ",", &save); item;
+	    item = strtok_r(NULL, ",", &save)) {
+		struct rlimit rl;
+		char *eq = strchr(item, '=');
+		unsigned long long v;
+		int res;
+
+		if (!eq) {
+			errno = EINVAL;
+			return -1;
+		}
+		*eq = '\0';
+		v = strtoull(eq + 1, NULL, 10);
+		if (!strcmp(item, "nproc"))
+			res = RLIMIT_NPROC;
+		else if (!strcmp(item, "cpu"))
+			res = RLIMIT_CPU;
+		else if (!strcmp(item, "nofile"))
+			res = RLIMIT_NOFILE;
+		else if (!strcmp(item, "as"))
+			res = RLIMIT_AS, v <<= 20;
+		else if (!strcmp(item, "fsize"))
+			res = RLIMIT_FSIZE, v <<= 20;
+		else {
+			errno = EINVAL;
+			return -1;
+		}
+		rl.rlim_cur = rl.rlim_max = v;
+		if (setrlimit(res, &rl) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* The student's program: drop to uid/gid, close our descriptors, exec. */
-static void inner_exec(uid_t uid, gid_t gid, char **cmd)
+static void inner_exec(uid_t uid, gid_t gid, const char *limits, char **cmd)
 {
 	static char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C",
 	    "HOME=" JAIL_WORK, "TMPDIR=/tmp", NULL };
 	int fd;
 
+	if (strcmp(limits, "-") != 0 && limits_apply(limits) < 0) {
+		fprintf(stderr, "sandbox: limits %s: %s\n", limits, strerror(errno));
+		_exit(126);
+	}
 	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0 ||
 	    getuid() == 0) {
 		fprintf(stderr, "sandbox: setuid %lu: %s\n", (unsigned long)uid,
@@ -291,7 +342,8 @@ static long host_child(int proc_fd)
 }
 
 /*
- * The inner (PID 1 in the jail): "-I STATUS_FD PROC_FD UID GID -- CMD...".
+ * The inner (PID 1 in the jail): "-I STATUS_FD PROC_FD UID GID LIMITS -- CMD..."
+ * (LIMITS as for limits_apply, "-" for none: the child's alone).
  * Writes "pid N" then "exited N" / "killed by signal N (NAME)" on the
  * status pipe; returns once the namespace is empty.
  */
@@ -303,7 +355,7 @@ int jail_inner(int argc, char **argv)
 	pid_t child, p;
 	char line[128];
 
-	if (argc < 8 || strcmp(argv[6], "--") != 0)
+	if (argc < 9 || strcmp(argv[7], "--") != 0)
 		return 2;
 	sfd = atoi(argv[2]);
 	pfd = atoi(argv[3]);
@@ -314,7 +366,7 @@ int jail_inner(int argc, char **argv)
 		return 1;
 	}
 	if (child == 0)
-		inner_exec(uid, gid, argv + 7);
+		inner_exec(uid, gid, argv[6], argv + 8);
 	snprintf(line, sizeof line, "pid %ld\n", host_child(pfd));
 	close(pfd);
 	if (write(sfd, line, strlen(line)) < 0)

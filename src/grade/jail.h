@@ -23,11 +23,13 @@ struct jail {
 	uid_t uid;
 	gid_t gid;
 	int status_fd, proc_fd;		/* the inner's report pipe, host /proc */
+	const char *limits;		/* the program's rlimits (limits_apply), or NULL */
 };
 
 int jail_argv(const struct jail *j, char **cmd, char **argv, size_t max,
     char *store, size_t storelen);
 int jail_inner(int argc, char **argv);
+int limits_apply(const char *spec);
 void jail_status_text(int st, char *buf, size_t len);
 
 #endif

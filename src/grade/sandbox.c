@@ -89,41 +89,6 @@ static int write_file(const char *path, const char *text, int flags)
 	return n < 0 ? -1 : 0;
 }
 
-/* Apply "nproc=64,cpu=20,..." as hard and soft limits; -1 on a bad item. */
-static int set_limits(const char *spec)
-{
-	char buf[256], *item, *save = NULL;
-
-	snprintf(buf, sizeof buf, "%s", spec);
-	for (item = strtok_r(buf, ",", &save); item;
-	    item = strtok_r(NULL, ",", &save)) {
-		struct rlimit rl;
-		char *eq = strchr(item, '=');
-		unsigned long long v;
-		int res;
-
-		if (!eq)
-			return -1;
-		*eq = '\0';
-		v = strtoull(eq + 1, NULL, 10);
-		if (!strcmp(item, "nproc"))
-			res = RLIMIT_NPROC;
-		else if (!strcmp(item, "cpu"))
-			res = RLIMIT_CPU;
-		else if (!strcmp(item, "nofile"))
-			res = RLIMIT_NOFILE;
-		else if (!strcmp(item, "as"))
-			res = RLIMIT_AS, v <<= 20;
-		else if (!strcmp(item, "fsize"))
-			res = RLIMIT_FSIZE, v <<= 20;
-		else
-			return -1;
-		rl.rlim_cur = rl.rlim_max = v;
-		if (setrlimit(res, &rl) < 0)
-			return -1;
-	}
-	return 0;
-}
 
 static void die_child(const char *what)
 {
@@ -148,7 +113,8 @@ static void child_exec(const struct sb_opts *o, char **cmd)
 			die_child(path);
 	}
 	setrlimit(RLIMIT_CORE, &core);
-	if (o->limits && set_limits(o->limits) < 0)
+	/* jailed, the limits are the student's program's alone (jail_inner) */
+	if (o->limits && !o->jailed && limits_apply(o->limits) < 0)
 		die_child(o->limits);
 	setsid();
 	if (o->nice_incr && nice(o->nice_incr) < 0 && errno)
@@ -398,6 +364,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (o.jailed) {
+		o.jail.limits = o.limits;
 		if (!realpath("/proc/self/exe", self)) {
 			perror("sandbox: /proc/self/exe");
 			return 1;

@@ -97,6 +97,8 @@ main(int argc, char **argv)
 
 		if (tmp != NULL)
 			unlink(tmp);
+		free(json);	/* exits next: no leak for the sanitizers to report */
+		free(tmp);
 		if (e == EINVAL)
 			errx(1, "%s: not a tcplab report: %s", in, page_error());
 		errno = e;

@@ -58,9 +58,15 @@ int main(void)
 	dd = find(argv, n, "--", 0);
 	UNIT_CHECK(dd > 0 && !strcmp(argv[dd + 1], JAIL_SELF) && !strcmp(argv[dd + 2], "-I") &&
 	    !strcmp(argv[dd + 3], "7") && !strcmp(argv[dd + 4], "8") &&
-	    !strcmp(argv[dd + 5], "61005") && !strcmp(argv[dd + 7], "--") &&
-	    !strcmp(argv[dd + 8], cmd[0]) && !strcmp(argv[dd + 9], "40001"),
-	    "the inner: -I STATUS PROC UID GID -- COMMAND");
+	    !strcmp(argv[dd + 5], "61005") && !strcmp(argv[dd + 7], "-") &&
+	    !strcmp(argv[dd + 8], "--") &&
+	    !strcmp(argv[dd + 9], cmd[0]) && !strcmp(argv[dd + 10], "40001"),
+	    "the inner: -I STATUS PROC UID GID LIMITS -- COMMAND (no limits: -)");
+	j.limits = "nproc=64,as=1024";
+	n = jail_argv(&j, cmd, argv, 256, store, sizeof store);
+	dd = find(argv, n, "--", 0);
+	UNIT_CHECK(n > 0 && !strcmp(argv[dd + 7], "nproc=64,as=1024"),
+	    "the limits go to the inner, for the student's program alone");
 	UNIT_EQ_INT(jail_argv(&j, cmd, argv, 20, store, sizeof store), -1, "too few slots: -1");
 	UNIT_EQ_INT(jail_argv(&j, cmd, argv, 256, small, sizeof small), -1, "too small a store: -1");
 	return unit_done();
