@@ -7,7 +7,8 @@
 #        [--send LINE]... [--expect-close server|client|either] --server 'CMD {port}'
 #
 # Writes DIR/results.json (Gradescope's autograder format), one folder of
-# evidence per check, and prints a readable summary. Exit 0 whatever the
+# evidence per check, report.html (the page of it, when bin/tcppage is
+# built), and prints a readable summary. Exit 0 whatever the
 # score; non-zero only when the harness itself could not run.
 # As root the student's programs run as the unprivileged user
 # tcplab-student, in cgroups (process count, CPU quota, freezer to kill
@@ -239,4 +240,10 @@ jq -s --arg name "$name" --arg server "$GR_SERVER" --arg client "$GR_CLIENT" \
 			"      \(.output)", "      evidence: \(.extra_data.evidence_dir)/"),
 		"", "results: \(env.GR_OUT)/results.json"' "$GR_OUT/results.json"
 } | gr_escape | tee "$GR_OUT/summary.txt" | fold -s -w "${COLUMNS:-100}"
+# the student's page: every check with its score, words and evidence links
+if [ -x "$GR_TOP/bin/tcppage" ]; then
+	"$GR_TOP/bin/tcppage" -o "$GR_OUT/report.html" "$GR_OUT/results.json" &&
+		echo "page: $GR_OUT/report.html" ||
+		echo "grade.sh: could not write $GR_OUT/report.html" >&2
+fi
 exit 0
