@@ -296,11 +296,8 @@ hostile_grade() {
 	VICTIM=$bystander
 	# a clone in a private folder (mktemp -d, as CI's may be) is out of
 	# nobody's reach: then the grader runs from a readable copy
-	local tree=$TOP
-	if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$TOP/scenarios/grade.sh"; then
-		tree=$out/tree
-		mkdir -p "$tree" && cp -a "$TOP/scenarios" "$TOP/bin" "$tree/" && chmod -R a+rX "$tree"
-	fi
+	local tree
+	tree=$(top_for_nobody "$out/tree")
 	run setpriv --reuid=65534 --regid=65534 --clear-groups env TMPDIR=/tmp bash "$tree/scenarios/grade.sh" \
 		--only 1 --out "$out/g" --server "$tree/bin/daytimed -p {port}" 3>&-
 	assert_line --partial "sandbox: no separate user (needs root: CAP_SETUID/CAP_SETGID): the student's programs run as nobody"

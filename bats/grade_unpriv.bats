@@ -21,9 +21,11 @@ setup_file() {
 		"$STUDENTS/parentkeeps" "$UCLASS/subs/"
 	chmod -R a+rX "$UCLASS/subs"
 	chmod 777 "$UCLASS/out" "$UCLASS/tmp"
+	local top
+	top=$(top_for_nobody "$UCLASS/tree")
 	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$UCLASS/tmp" TMPDIR="$UCLASS/tmp" \
-		timeout -k 10 600 bash "$TOP/scenarios/grade-all.sh" -j 2 --out "$UCLASS/out" "$UCLASS/subs" \
+		timeout -k 10 600 bash "$top/scenarios/grade-all.sh" -j 2 --out "$UCLASS/out" "$UCLASS/subs" \
 		</dev/null >"$UCLASS/class.log" 2>&1 3>&-
 	echo $? >"$UCLASS/class.rc"
 	CLASS=$UCLASS/out

@@ -35,3 +35,14 @@ wait_count() {
 	echo "timeout (${limit}s): $c of $n lines /$re/ in $file" >&2
 	return 1
 }
+
+# top_for_nobody DIR: a tree of ours the user nobody can read and run: $TOP
+# itself, or — a clone in a private folder (mktemp -d, as CI's may be) — a
+# copy of its scenarios/ and bin/ in DIR. Echoes its path.
+top_for_nobody() {
+	if setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$TOP/scenarios/grade.sh"; then
+		echo "$TOP"
+		return 0
+	fi
+	mkdir -p "$1" && cp -a "$TOP/scenarios" "$TOP/bin" "$1/" && chmod -R a+rX "$1" && echo "$1"
+}

@@ -175,10 +175,17 @@ run_check() {
 	if [ -z "$d" ] || [ ! -s "$d/result.json" ]; then
 		d=${d:-$GR_OUT/$(printf %02d "$n")-check}
 		mkdir -p "$d"
-		jq -n --argjson n "$n" --arg why "$(case $rc in 124|137) echo "the check ran out of its $lim s" ;;
-			*) echo "the check could not finish (status $rc, see harness.log)" ;; esac)" \
-			'{number: $n, name: "(check did not finish)", max_score: 10, score: 0,
-			  status: "failed", output: $why, evidence_dir: "", evidence: []}' >"$d/result.json"
+		# out of time: the student's server may be why (a hang) — a failure;
+		# the harness itself failing is never the student's: not graded
+		jq -n --argjson n "$n" --argjson rc "$rc" --arg lim "$lim" '
+			if $rc == 124 or $rc == 137 then
+				{max_score: 10, status: "failed", output: "the check ran out of its \($lim) s"}
+			else
+				{max_score: 0, status: "not_graded",
+				 output: "not graded: the check could not finish (harness status \($rc), see harness.log)"}
+			end
+			| {number: $n, name: "(check did not finish)", score: 0, evidence_dir: "", evidence: []} + .' \
+			>"$d/result.json"
 	fi
 }
 
