@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test runner behind `make test`: C unit tests, then every bats file
-# (several files at once, JOBS of them — by default one per core, at least
-# 2 — each bounded by FILE_TIMEOUT seconds), all speaking TAP. A line is
+# (several files at once, JOBS of them — by default one more than the
+# cores — each bounded by FILE_TIMEOUT seconds), all speaking TAP. A line is
 # printed as each file ends (its counts and time), the failures' TAP at
 # once, and every file's full TAP at the end. It ends with one line
 # "N passed, M failed" and exits non-zero when anything failed.
@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/.."
 cores=$(nproc 2>/dev/null || echo 2)
-JOBS=${JOBS:-$((cores < 2 ? 2 : cores))}
+JOBS=${JOBS:-$((cores + 1))}	# most files wait on holds and timers, not the CPU
 FILE_TIMEOUT=${FILE_TIMEOUT:-900}
 out=$(mktemp -d "${TMPDIR:-/tmp}/tcplab-test.XXXXXX")
 trap 'rm -rf "$out"' EXIT
