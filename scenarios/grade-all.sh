@@ -61,16 +61,11 @@ gr_caps
 # tree PID...: PID and every live descendant of it, as PID:STARTTIME (a
 # pid that ends is not signalled again once it may be someone else's).
 tree() {
-	local p
-	for p in $(ps -e -o pid=,ppid= | awk -v roots="$*" '
-		BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
-		{ pid[NR] = $1; ppid[NR] = $2 }
-		END { do { more = 0
-			for (i = 1; i <= NR; i++)
-				if ((ppid[i] in keep) && !(pid[i] in keep)) { keep[pid[i]] = 1; more = 1 }
-		      } while (more)
-		      for (p in keep) print p }'); do
-		echo "$p:$(awk '{ print $22 }' "/proc/$p/stat" 2>/dev/null)"
+	local row f
+	sc_proc_rows "$@"
+	for row in "${SC_PROC_ROWS[@]}"; do
+		IFS=$'\t' read -r -a f <<<"$row"
+		echo "${f[0]}:${f[3]}"
 	done
 }
 

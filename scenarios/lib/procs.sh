@@ -144,7 +144,18 @@ sc_server_json() {
 # in clock ticks after boot (a pid and its start name one process: pids
 # are reused, within minutes on a busy machine).
 sc_ptree() {
-	local root=$1 todo=("$1") next pid kid f stat comm st ppid start argv rows=()
+	sc_proc_rows "$1"
+	{ [ "${#SC_PROC_ROWS[@]}" -gt 0 ] && printf '%s\n' "${SC_PROC_ROWS[@]}"; } |
+	jq -Rn --argjson root "$1" -f "$SC_TOP/scenarios/lib/ptree.jq"
+}
+
+# sc_proc_rows PID...: the walk behind sc_ptree, for any number of roots,
+# in this shell (no subshell of ours joins the tree it reads): SC_PROC_ROWS
+# gets one tab-separated row per live process (pid, ppid, state letter,
+# start, comm, args), the roots first, then their descendants by level.
+sc_proc_rows() {
+	local todo=("$@") next pid kid f stat comm st ppid start argv
+	SC_PROC_ROWS=()
 	while [ "${#todo[@]}" -gt 0 ]; do
 		next=()
 		for pid in "${todo[@]}"; do
@@ -156,7 +167,7 @@ sc_ptree() {
 			{ mapfile -d '' -t argv <"/proc/$pid/cmdline"; } 2>/dev/null
 			[ "${#argv[@]}" -gt 0 ] || argv=("[$comm]")
 			f="${argv[*]}"
-			rows+=("$pid	$ppid	$st	$start	${comm//	/ }	${f//	/ }")
+			SC_PROC_ROWS+=("$pid	$ppid	$st	$start	${comm//	/ }	${f//	/ }")
 			for f in /proc/"$pid"/task/*/children; do
 				kid=()
 				{ read -r -a kid <"$f"; } 2>/dev/null	# no newline: status 1
@@ -165,8 +176,6 @@ sc_ptree() {
 		done
 		todo=("${next[@]}")
 	done
-	{ [ "${#rows[@]}" -gt 0 ] && printf '%s\n' "${rows[@]}"; } |
-	jq -Rn --argjson root "$root" -f "$SC_TOP/scenarios/lib/ptree.jq"
 }
 
 # sc_wait_children N TIMEOUT [PID]: wait until PID (default the server) has
