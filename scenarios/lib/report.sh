@@ -35,13 +35,12 @@ sc_write_report() {
 		--slurpfile srv "$SC_TMP/server.json" \
 		-f "$SC_TOP/scenarios/report.jq" >"$SC_TMP/report.json" &&
 		sc_fin_lines "$SC_TMP/report.json" "$pcap" >"$SC_TMP/fins.json" &&
-		jq --slurpfile f "$SC_TMP/fins.json" '. + {fin_packets: $f[0]}' "$SC_TMP/report.json" |
+		jq --slurpfile f "$SC_TMP/fins.json" '. + {fin_packets: $f[0]}' "$SC_TMP/report.json" \
+			>"$SC_TMP/full.json" &&
+		# + the terminal verdict's sentences with their evidence, for the page
+		bash "$SC_TOP/scenarios/verdict-sentences.sh" "$SC_TMP/full.json" |
 		sc_fixed >"$report.tmp" && mv "$report.tmp" "$report" ||
 		sc_die "could not write $report"
-	# the terminal verdict's sentences with their evidence, for the page
-	bash "$SC_TOP/scenarios/verdict-sentences.sh" "$report" | sc_fixed >"$report.tmp" &&
-		mv "$report.tmp" "$report" ||
-		sc_die "could not add the verdict sentences to $report"
 	sc_check_preconditions "$report"
 	[ "$SC_CAPTURE" = 1 ] || rm -f "$pcap"
 	sc_say "wrote $report$([ "$SC_CAPTURE" = 1 ] && echo " and $pcap")"
